@@ -1,0 +1,44 @@
+"""Readable messages for validation errors, with secrets masked."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+SECRET_MASK = "***"
+
+
+def _location(loc: Iterable[Any]) -> str:
+    parts = [str(p) for p in loc]
+    return ".".join(parts) if parts else "(root)"
+
+
+def describe_validation_error(
+    exc: Exception, *, what: str, secrets: Iterable[str] = (), fix: str | None = None
+) -> str:
+    """Turn a pydantic (v2 or v1) ``ValidationError`` into one message naming each field.
+
+    Each line names the field, shows the value that was given (``***`` for a secret
+    field) and says what was expected.
+    """
+    secret_names = set(secrets)
+    errors = exc.errors() if hasattr(exc, "errors") else []
+    lines = [f"{what} is invalid ({len(errors)} error{'s' if len(errors) != 1 else ''}):"]
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        name = _location(loc)
+        if any(str(p) in secret_names for p in loc):
+            shown = SECRET_MASK
+        elif error.get("type") == "missing" or error.get("type") == "value_error.missing":
+            shown = None
+        else:
+            shown = repr(error["input"]) if "input" in error else None
+        message = error.get("msg", "invalid value")
+        if error.get("type") in {"missing", "value_error.missing"}:
+            lines.append(f"  - {name}: required field is missing")
+        elif shown is None:
+            lines.append(f"  - {name}: {message}")
+        else:
+            lines.append(f"  - {name}: got {shown}: {message}")
+    if fix:
+        lines.append(fix)
+    return "\n".join(lines)

@@ -1,0 +1,248 @@
+"""What the platform gives one hosted component: configuration, storage and recorders."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
+
+from kit._platform._intake import IntakeRecorder
+from kit._platform._records import (
+    ActionRecord,
+    HttpCall,
+    LogRecord,
+    RejectedEvent,
+    RunRecord,
+    StepError,
+    freeze,
+    utc,
+)
+
+if TYPE_CHECKING:
+    from kit._platform._platform import FakePlatform
+
+_LEVELS = {"fatal": "critical", "warn": "warning"}
+
+
+class Masker:
+    """Replaces secret values with ``***`` in any text kit shows."""
+
+    MASK = "***"
+
+    def __init__(self, values: set[str] | None = None) -> None:
+        self._values: list[str] = []
+        for value in values or ():
+            self.add(value)
+
+    def add(self, value: Any) -> None:
+        if value is None:
+            return
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        text = str(value)
+        # very short values would mask ordinary words; they are masked as whole fields only
+        if len(text) >= 4 and text not in self._values:
+            self._values.append(text)
+            self._values.sort(key=len, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(self._values)
+
+    def __call__(self, text: Any) -> Any:
+        if not self._values or not isinstance(text, str):
+            return text
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, self.MASK)
+        return text
+
+
+class ComponentHost:
+    """The seam object a hosted component records through (see ``kit._runtime.Host``)."""
+
+    def __init__(
+        self,
+        platform: "FakePlatform",
+        name: str,
+        data_path: Path,
+        *,
+        module_configuration: Any,
+        configuration: Any,
+        masker: Masker,
+        kind: str,
+    ) -> None:
+        self.platform = platform
+        self.name = name
+        self.kind = kind
+        self.data_path = data_path
+        self.module_configuration = module_configuration
+        self.configuration = configuration
+        self.arguments: Any = None
+        self.mask = masker
+        self.step = 0
+        self.worker: Any = None  # set by the simulation
+        self.runs: list[RunRecord] = []
+        self.logs: list[LogRecord] = []
+        self.http: list[HttpCall] = []
+        self.rejected: list[RejectedEvent] = []
+        self.errors: list[tuple[int, StepError]] = []
+        self.intake = IntakeRecorder(name, self._intake_warning)
+        self.action_result: ActionRecord | None = None
+        self._lock = threading.Lock()
+
+    # -- helpers -----------------------------------------------------------------
+    def _now(self) -> float:
+        return self.platform.clock.time()
+
+    def load_config(self, name: str, type_: str = "str", non_exist_ok: bool = False) -> Any:
+        values = {
+            "module_configuration": self.module_configuration,
+            "trigger_configuration": self.configuration,
+            "connector_configuration": self.configuration,
+            "arguments": self.arguments,
+            "token": "kit-fake-token",
+            "url_callback": "https://kit.invalid/callback",
+            "url_logs": "https://kit.invalid/logs",
+            "url_secrets": "https://kit.invalid/secrets",
+            "intake_url": "https://intake.kit.invalid",
+        }
+        value = values.get(name)
+        if value is None:
+            if non_exist_ok:
+                return None
+            raise FileNotFoundError(
+                f"/symphony/{name} does not exist. (kit: this key is not set for {self.name}; "
+                "pass it to platform.load(...) if the component needs it)"
+            )
+        if type_ == "json" and isinstance(value, str):
+            return json.loads(value)
+        return value
+
+    # -- what components call -------------------------------------------------------
+    def record_run(self, item: Any, event_name: str, event: Any, directory: Path | None, remove: bool) -> None:
+        try:
+            frozen = freeze(json.loads(json.dumps(event)))
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"send_event({event_name!r}, ...): the event is not JSON-serialisable ({error}); "
+                "the real SDK would fail to send it. Send plain JSON data (dicts, lists, str, numbers)."
+            ) from None
+        request_id = str(uuid4())
+        files: tuple[str, ...] = ()
+        files_path = None
+        relative = None
+        if directory is not None:
+            # The platform copies the directory: it becomes the root of the run's storage.
+            relative = directory.relative_to(self.data_path).as_posix() if directory.is_relative_to(
+                self.data_path
+            ) else directory.as_posix()
+            files_path = self.platform._run_storage / request_id
+            shutil.copytree(directory, files_path)
+            files = tuple(sorted(p.relative_to(files_path).as_posix() for p in files_path.rglob("*") if p.is_file()))
+        record = RunRecord(
+            self.name, self.step, utc(self._now()), event_name, frozen, request_id, relative, files, files_path
+        )
+        with self._lock:
+            self.runs.append(record)
+        self.platform._on_run(self, record)
+
+    def record_intake(self, item: Any, events: list) -> list[str]:
+        return self.intake.push(events, self.step, self.platform.clock._now)
+
+    def _intake_warning(self, step: int, when: float, message: str) -> None:
+        with self._lock:
+            self.logs.append(LogRecord(self.name, step, utc(when), "warning", message, False, "kit"))
+        self.platform._warn(f"{self.name}: {message}")
+
+    def record_log(
+        self, item: Any, level: str, message: str, *, sent: bool = True, source: str = "component", extra: Any = None
+    ) -> None:
+        level = _LEVELS.get(level, level)
+        text = self.mask(message)
+        if extra:
+            text += f" - Context: {self.mask(json.dumps(extra, default=str))}"
+        with self._lock:
+            self.logs.append(LogRecord(self.name, self.step, utc(self._now()), level, text, sent, source))
+
+    def record_python_log(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        with self._lock:
+            self.logs.append(
+                LogRecord(
+                    self.name, self.step, utc(self._now()), record.levelname.lower(), self.mask(message), False,
+                    f"logging:{record.name}",
+                )
+            )
+
+    def record_http(self, call: HttpCall) -> None:
+        with self._lock:
+            self.http.append(call)
+
+    def event_rejected(self, item: Any, event_name: str, error: BaseException) -> None:
+        if hasattr(error, "errors"):
+            from kit._errors import describe_validation_error
+            from kit.utils import secret_fields
+
+            text = describe_validation_error(
+                error,
+                what=f"event {event_name!r} of {self.name} (results_model {getattr(item.results_model, '__name__', '')})",
+                secrets=secret_fields(item.results_model),
+                fix="No run was recorded. Fix the event or the results_model.",
+            )
+        else:
+            text = str(error)
+        text = self.mask(text)
+        with self._lock:
+            self.rejected.append(RejectedEvent(self.name, self.step, utc(self._now()), event_name, text))
+            self.errors.append((self.step, StepError.from_exception("send_event", error, self.mask)))
+
+    def run_ended(self, item: Any, error: BaseException | None) -> None:
+        if error is not None:
+            with self._lock:
+                self.errors.append((self.step, StepError.from_exception("run", error, self.mask)))
+        worker = self.worker
+        if worker is not None and worker.host is self:
+            worker._pause("run-ended", 0.0, self.platform.clock.time())
+            worker._paused_since_marker = False
+
+    def iteration_ended(self, item: Any) -> None:
+        worker = self.worker
+        if worker is not None and worker.host is self:
+            if not worker._paused_since_marker:
+                worker._pause("next-run-ended", 0.0, self.platform.clock.time())
+            worker._paused_since_marker = False
+
+    def record_action_end(self, action: Any) -> None:
+        logs = tuple(r for r in self.logs)
+        self.action_result = ActionRecord(
+            action=self.name,
+            time=utc(self._now()),
+            arguments=freeze(_mask_data(self.arguments, self.mask)),
+            results=freeze(action._results),
+            outputs=freeze(dict(action._outputs)),
+            error=self.mask(action._error),
+            logs=logs,
+            data_path=self.data_path,
+            http=tuple(self.http),
+        )
+
+
+def _mask_data(value: Any, mask: Masker) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_data(v, mask) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_data(v, mask) for v in value]
+    if isinstance(value, str):
+        return mask(value)
+    return value

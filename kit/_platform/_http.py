@@ -1,0 +1,108 @@
+"""Outbound HTTP of hosted components goes to the platform's fake-response registry.
+
+kit patches ``requests.adapters.HTTPAdapter.send`` once per process with a
+thread-aware dispatcher: a call made on a hosted component's thread goes to
+that component's platform (a ``responses.RequestsMock`` used as a registry, and
+recorded); any other thread's calls go to the real adapter untouched.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import requests
+import requests.adapters
+import responses
+
+from kit import _runtime
+from kit._platform._records import HttpCall, utc
+
+_real_send = requests.adapters.HTTPAdapter.send
+_installed = False
+_lock = threading.Lock()
+_SENSITIVE_HEADERS = ("authorization", "cookie", "x-api-key", "api-key", "apikey", "x-auth-token", "proxy-authorization")
+_BODY_LIMIT = 20_000
+
+
+def _dispatch(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+    context = _runtime.current()
+    host = None if context is None else context.host
+    if host is None or getattr(host, "platform", None) is None:
+        return _real_send(adapter, request, *args, **kwargs)
+    return host.platform._http_send(host, adapter, request, **kwargs)
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    with _lock:
+        if not _installed:
+            requests.adapters.HTTPAdapter.send = _dispatch  # type: ignore[method-assign]
+            _installed = True
+
+
+def _text(body: Any) -> str | None:
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"<{len(body)} bytes>"
+    text = str(body)
+    if len(text) > _BODY_LIMIT:
+        text = text[:_BODY_LIMIT] + f"... <{len(text) - _BODY_LIMIT} more characters>"
+    return text
+
+
+def new_registry(allow_network: bool) -> responses.RequestsMock:
+    registry = responses.RequestsMock(assert_all_requests_are_fired=False)
+    if allow_network:
+        registry.add_passthru("")
+    return registry
+
+
+def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) -> Any:
+    """Answer ``request`` from the platform's registry and record the call."""
+    mask = host.mask
+    headers = {
+        k: ("***" if k.lower() in _SENSITIVE_HEADERS else mask(v)) for k, v in (request.headers or {}).items()
+    }
+    method, url = request.method, mask(request.url)
+    body = mask(_text(request.body))
+    when = utc(platform.clock.time())
+    try:
+        response = platform.http._on_request(adapter, request, **kwargs)
+    except requests.exceptions.ConnectionError as error:
+        message = str(error)
+        if "Connection refused by Responses" in message:
+            registered = platform.http.registered()
+            listing = "\n".join(f"  - {r.method} {mask(r.url)}" for r in registered) or "  (nothing registered)"
+            message = (
+                f"kit: no fake response is registered for {method} {url}.\n"
+                f"Registered:\n{listing}\n"
+                f"Register one with platform.http.add(responses.{method}, {url!r}, json=...) "
+                "or allow real network with FakePlatform(allow_network=True)."
+            )
+            new_error = requests.exceptions.ConnectionError(message, request=request)
+            host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, message))
+            raise new_error from None
+        host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask(message)))
+        raise
+    except Exception as error:
+        host.record_http(
+            HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask(f"{type(error).__name__}: {error}"))
+        )
+        raise
+    try:
+        content = response.content
+    except Exception:  # a streamed body we should not consume
+        content = None
+    host.record_http(
+        HttpCall(host.name, host.step, when, method, url, response.status_code, headers, body, mask(_text(content)))
+    )
+    return response
+
+

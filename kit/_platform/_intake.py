@@ -1,0 +1,134 @@
+"""Fast capture of intake events.
+
+The hot path (``push``) only keeps a shallow copy of the batch and where it came
+from; events are serialised the way the real SDK serialises them (and checked
+against its size limits) when they are first read, in one pass.  Serialised
+events are kept as raw JSON strings, with per-batch metadata in compact arrays;
+DataFrames are built from them vectorised, once per change.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from typing import Any, Callable
+
+import orjson
+
+from kit import constants
+from kit.utils import is_model_instance, model_dump_json
+
+_dumps = orjson.dumps
+
+
+class IntakeRecorder:
+    """Events pushed by one component, in push order."""
+
+    def __init__(self, component: str, on_warning: Callable[[int, float, str], None]) -> None:
+        self.component = component
+        self._on_warning = on_warning
+        self._pending: list[tuple[list, int, float]] = []
+        self._pending_count = 0
+        self.strings: list[str] = []
+        # one entry per serialised batch
+        self.batch_step = array("q")
+        self.batch_time = array("d")
+        self.batch_end = array("q")  # index in ``strings`` after the batch's last event
+        self.batch_chunks = array("q")  # number of chunks the real SDK would have sent
+        self.dropped = 0
+        self.converted = 0
+        self._next_id = 0
+        self._lock = threading.Lock()
+        self.version = 0
+
+    def push(self, events: list, step: int, when: float) -> list[str]:
+        """Capture a batch; return one id per event, as the intake would."""
+        batch = list(events)
+        with self._lock:
+            self._pending.append((batch, step, when))
+            self._pending_count += len(batch)
+            start = self._next_id
+            self._next_id = start + len(batch)
+            self.version += 1
+        return list(map(str, range(start, start + len(batch))))
+
+    def __len__(self) -> int:
+        self.materialize()
+        return len(self.strings)
+
+    @property
+    def pending(self) -> int:
+        return self._pending_count
+
+    def materialize(self) -> None:
+        """Serialise pending batches as the real SDK's ``_chunk_events`` does."""
+        if not self._pending:
+            return
+        with self._lock:
+            pending, self._pending, self._pending_count = self._pending, [], 0
+        limit = constants.EVENT_BYTES_MAX_SIZE
+        chunk_limit = constants.CHUNK_BYTES_MAX_SIZE
+        for batch, step, when in pending:
+            strings, dropped, converted, chunks = _serialise(batch, limit, chunk_limit)
+            self.strings.extend(strings)
+            self.batch_step.append(step)
+            self.batch_time.append(when)
+            self.batch_end.append(len(self.strings))
+            self.batch_chunks.append(chunks)
+            if dropped:
+                self.dropped += dropped
+                self._on_warning(
+                    step,
+                    when,
+                    f"{dropped} too long events were discarded (length > 250kb): "
+                    f"the real SDK drops events over {limit:,} characters",
+                )
+            if converted:
+                self.converted += len(converted)
+                kinds = ", ".join(sorted(converted))
+                self._on_warning(
+                    step,
+                    when,
+                    f"{len(converted)} event(s) of type {kinds} were sent as their repr (str(event)), "
+                    "as the real SDK does; push dicts, strings or pydantic models instead",
+                )
+
+    def rows(self) -> tuple[list[str], Any, Any, Any]:
+        """(strings, step per event, time per event, batch per event), materialised."""
+        import numpy as np
+
+        self.materialize()
+        ends = np.frombuffer(self.batch_end, dtype=np.int64) if len(self.batch_end) else np.zeros(0, np.int64)
+        counts = np.diff(np.concatenate(([0], ends)))
+        steps = np.repeat(np.frombuffer(self.batch_step, dtype=np.int64), counts) if len(counts) else np.zeros(0, int)
+        times = np.repeat(np.frombuffer(self.batch_time, dtype=np.float64), counts) if len(counts) else np.zeros(0)
+        batches = np.repeat(np.arange(len(counts)), counts)
+        return self.strings, steps, times, batches
+
+
+def _serialise(batch: list, limit: int, chunk_limit: int) -> tuple[list[str], int, set[str], int]:
+    strings: list[str] = []
+    dropped = 0
+    converted: set[str] = set()
+    chunks = 0
+    chunk_size = 0
+    for event in batch:
+        if isinstance(event, str):
+            text = event
+        elif isinstance(event, dict):
+            text = _dumps(event).decode()
+        elif is_model_instance(event):
+            text = model_dump_json(event)
+        else:
+            converted.add(type(event).__name__)
+            text = str(event)
+        size = len(text)
+        if size > limit:
+            dropped += 1
+            continue
+        if chunks == 0 or chunk_size + size > chunk_limit:
+            chunks += 1
+            chunk_size = 0
+        chunk_size += size
+        strings.append(text)
+    return strings, dropped, converted, chunks

@@ -1,0 +1,173 @@
+"""Immutable records of what hosted components did."""
+
+from __future__ import annotations
+
+import html
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import orjson
+
+
+def _iso(dt: datetime | None) -> str:
+    return "" if dt is None else dt.isoformat().replace("+00:00", "Z")
+
+
+def utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def freeze(value: Any) -> Any:
+    """A read-only deep copy of JSON-like data (dicts become mapping proxies, lists tuples)."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A mutable deep copy of data frozen by :func:`freeze`."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A playbook run started by a trigger's ``send_event``."""
+
+    component: str
+    step: int
+    time: datetime
+    event_name: str
+    event: Mapping[str, Any]
+    request_id: str
+    directory: str | None = None
+    files: tuple[str, ...] = ()
+    files_path: Path | None = None
+
+    def to_dict(self) -> dict:
+        """The event as the platform received it: ``{"name", "event", "request_id", ["directory"]}``."""
+        data = {"name": self.event_name, "event": thaw(self.event), "request_id": self.request_id}
+        if self.directory is not None:
+            data["directory"] = self.directory
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """A log line; ``sent`` is False for lines the real SDK keeps local or rate-limits."""
+
+    component: str
+    step: int
+    time: datetime
+    level: str
+    message: str
+    sent: bool = True
+    source: str = "component"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpCall:
+    """An outbound HTTP call made by a component (secrets masked)."""
+
+    component: str
+    step: int
+    time: datetime
+    method: str
+    url: str
+    status: int | None
+    request_headers: Mapping[str, str]
+    request_body: str | None
+    response_body: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedEvent:
+    """A ``send_event`` that did not start a run (it failed ``results_model``, or could not be sent)."""
+
+    component: str
+    step: int
+    time: datetime
+    event_name: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """What an action run returned: results, outputs, error and logs."""
+
+    action: str
+    time: datetime
+    arguments: Mapping[str, Any]
+    results: Any
+    outputs: Mapping[str, bool]
+    error: str | None
+    logs: tuple[LogRecord, ...]
+    data_path: Path
+    http: tuple[HttpCall, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the action reported no error."""
+        return self.error is None
+
+    def read_result_file(self, name: str) -> Any:
+        """Load the JSON file an action returned with ``json_result`` (``<name>_path``)."""
+        results = thaw(self.results) or {}
+        key = f"{name}_path"
+        if key not in results:
+            raise KeyError(
+                f"the results of {self.action} have no {key!r} (keys: {sorted(results)}); "
+                f"json_result({name!r}, ...) returns {{'{name}_path': file}} only when the action was given a file"
+            )
+        return orjson.loads((self.data_path / results[key]).read_bytes())
+
+    def __repr__(self) -> str:
+        status = "ok" if self.ok else "error"
+        return (
+            f"<ActionRecord {self.action} {status} results={thaw(self.results)!r} "
+            f"outputs={dict(self.outputs)!r} logs={len(self.logs)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = [
+            ("action", self.action),
+            ("time", _iso(self.time)),
+            ("results", repr(thaw(self.results))),
+            ("outputs", repr(dict(self.outputs))),
+            ("error", self.error or ""),
+        ]
+        body = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td><pre style='margin:0'>{html.escape(v)}</pre></td></tr>"
+            for k, v in rows
+        )
+        logs = "".join(f"<li>{html.escape(r.level)}: {html.escape(r.message)}</li>" for r in self.logs)
+        return f"<table>{body}</table><details><summary>{len(self.logs)} log lines</summary><ul>{logs}</ul></details>"
+
+
+@dataclass(frozen=True, slots=True)
+class StepError:
+    """An exception raised during a step, with its formatted traceback."""
+
+    where: str
+    type: str
+    message: str
+    traceback: str
+    exception: BaseException | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_exception(cls, where: str, error: BaseException, mask: Any = None) -> "StepError":
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        message = str(error)
+        if mask is not None:
+            text, message = mask(text), mask(message)
+        return cls(where, type(error).__name__, message, text, error)

@@ -1,0 +1,1 @@
+"""Virtual clock, worker threads with pause points, and step-by-step simulations."""

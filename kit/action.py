@@ -1,0 +1,183 @@
+"""``Action``, as in ``sekoia_automation.action``."""
+
+from __future__ import annotations
+
+import inspect
+from abc import abstractmethod
+import traceback
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import orjson
+from pydantic import validate_call
+
+from kit import _runtime
+from kit.exceptions import MissingActionArgumentError, MissingActionArgumentFileError
+from kit.module import LogLevelStr, Module, ModuleItem
+from kit.utils import get_as_model, is_v1_model_class, returns, type_hints
+
+
+def _validated_run(run: Any) -> Any:
+    """Validate ``run``'s arguments as ``pydantic.validate_call`` does; v1 models by hand."""
+    hints = type_hints(run)
+    parameters = [p for p in inspect.signature(run).parameters.values()]
+    first = parameters[0].name if parameters else None
+    model = hints.get(first) if first else None
+    if model is not None and is_v1_model_class(model):
+
+        @wraps(run)
+        def wrapper(arguments: Any, *args: Any, **kwargs: Any) -> Any:
+            return run(get_as_model(model, arguments), *args, **kwargs)
+
+        return wrapper
+    try:
+        return validate_call(run)
+    except Exception:  # an annotation pydantic cannot build a schema for: leave it alone
+        return run
+
+
+class Action(ModuleItem):
+    """A short program of a playbook: :meth:`run` takes arguments and returns results."""
+
+    ARGUMENTS_FILE_NAME = "arguments"
+
+    def __init__(self, module: Module | None = None, data_path: Path | None = None) -> None:
+        super().__init__(module, data_path)
+        self._arguments: Any = None
+        self._logs: list[dict] = []
+        self._error: str | None = None
+        self._results: Any = None
+        self._outputs: dict[str, bool] = {}
+        self._result_as_file = True
+        self._update_secrets = False
+        self.run = _validated_run(self.run)  # type: ignore[method-assign]
+        if self.results_model:
+            self.run = returns(self.results_model)(self.run)  # type: ignore[method-assign]
+
+    # -- state ---------------------------------------------------------------------
+    @property
+    def arguments(self) -> dict:
+        """The action's arguments (as given to the platform)."""
+        if self._arguments is None:
+            self._arguments = self.module.load_config(self.ARGUMENTS_FILE_NAME, "json")
+        return self._arguments
+
+    @property
+    def outputs(self) -> dict[str, bool]:
+        return self._outputs
+
+    @property
+    def logs(self) -> list[dict]:
+        return self._logs
+
+    @property
+    def results(self) -> Any:
+        return self._results
+
+    @property
+    def error_message(self) -> str | None:
+        return self._error
+
+    # -- lifecycle --------------------------------------------------------------------
+    def execute(self) -> None:
+        """Run the action and report its results, error, logs and outputs."""
+        try:
+            self._ensure_data_path_set()
+            self.set_task_as_running()
+            self._results = self.run(self.arguments)
+        except Exception:
+            self._error = f"An unexpected error occurred: {traceback.format_exc()}"
+        self.send_results()
+
+    def set_task_as_running(self) -> None:
+        """Tell the platform the action started (a no-op when hosted by kit)."""
+
+    def send_results(self) -> None:
+        """Validate the results and hand everything to the platform."""
+        self.validate_results()
+        host = self.module._kit_host
+        if host is not None:
+            host.record_action_end(self)
+
+    def validate_results(self) -> None:
+        results = self._results
+        if results is None:
+            return
+        if isinstance(results, dict):
+            try:
+                orjson.dumps(results)
+                return
+            except TypeError:
+                pass
+        elif isinstance(results, list):
+            return
+        self._error = f"Results are invalid: '{results}'"
+        self._results = None
+
+    # -- helpers for run() --------------------------------------------------------------
+    def log(
+        self, message: str, level: LogLevelStr = "debug", only_sentry: bool = True, **kwargs: Any
+    ) -> None:
+        """Add a line to the action's logs (``date``, ``level``, ``message`` and the extras)."""
+        date = str(_runtime.utcnow().replace(tzinfo=None))
+        self._logs.append({"date": date, "level": level, "message": message, **kwargs})
+        host = self.module._kit_host
+        if host is not None:
+            host.record_log(self, level, str(message), extra=kwargs or None)
+
+    def log_exception(self, exception: BaseException, **kwargs: Any) -> None:
+        message = kwargs.get("message", "An exception occurred")
+        self.log(f"{message}\n{exception}", level="error")
+
+    def error(self, message: str) -> None:
+        """Mark the action as failed with ``message`` (execution goes on)."""
+        self._error = message
+
+    def set_output(self, output: str, activate: bool = True) -> None:
+        """Activate (or not) the output branch ``output``."""
+        self._outputs[output] = activate
+
+    def json_argument(self, name: str, arguments: dict, required: bool = True) -> Any:
+        """Read argument ``name`` directly, or from the file named by ``<name>_path``."""
+        if arguments.get(name) is not None:
+            self._result_as_file = False
+            return arguments[name]
+        if f"{name}_path" in arguments:
+            self._result_as_file = True
+            filepath = self.data_path.joinpath(arguments[f"{name}_path"])
+            if not filepath.is_file():
+                raise MissingActionArgumentFileError(filepath)
+            return orjson.loads(filepath.read_bytes())
+        if required:
+            raise MissingActionArgumentError(name)
+        return None
+
+    def json_result(self, name: str, value: Any) -> dict:
+        """Return ``value`` as ``{name: value}``, or in a file as ``{name_path: file}``."""
+        if self._result_as_file:
+            filename = f"{name}-{uuid4()}.json"
+            self.data_path.joinpath(filename).write_bytes(orjson.dumps(value))
+            return {f"{name}_path": filename}
+        return {name: value}
+
+    def format_logs(self) -> str | None:
+        if not self._logs:
+            return None
+        lines = []
+        for log in self._logs:
+            extras = {k: v for k, v in log.items() if k not in {"date", "level", "message"}}
+            line = f"{log['date']}: {log['level']}: {log['message']}"
+            if extras:
+                import json
+
+                line += f" - Context: {json.dumps(extras)}"
+            lines.append(line + "\n")
+        return "".join(lines)
+
+    @abstractmethod
+    def run(self, arguments: Any) -> Any:
+        """The action's logic: take ``arguments``, return a JSON-serialisable dict or list."""
+
+__all__ = ["Action"]
