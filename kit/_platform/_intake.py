@@ -27,7 +27,7 @@ class IntakeRecorder:
     def __init__(self, component: str, on_warning: Callable[[int, float, str], None]) -> None:
         self.component = component
         self._on_warning = on_warning
-        self._pending: list[tuple[list, int, float]] = []
+        self._pending: list[tuple[list, int, float, int]] = []
         self._pending_count = 0
         self.strings: list[str] = []
         # one entry per serialised batch
@@ -35,6 +35,7 @@ class IntakeRecorder:
         self.batch_time = array("d")
         self.batch_end = array("q")  # index in ``strings`` after the batch's last event
         self.batch_chunks = array("q")  # number of chunks the real SDK would have sent
+        self.batch_id_end = array("q")  # pushed-event count after the batch (ids count dropped events too)
         self.dropped = 0
         self.converted = 0
         self._next_id = 0
@@ -45,7 +46,7 @@ class IntakeRecorder:
         """Capture a batch; return one id per event, as the intake would."""
         batch = list(events)
         with self._lock:
-            self._pending.append((batch, step, when))
+            self._pending.append((batch, step, when, self._next_id + len(batch)))
             self._pending_count += len(batch)
             start = self._next_id
             self._next_id = start + len(batch)
@@ -68,13 +69,14 @@ class IntakeRecorder:
             pending, self._pending, self._pending_count = self._pending, [], 0
         limit = constants.EVENT_BYTES_MAX_SIZE
         chunk_limit = constants.CHUNK_BYTES_MAX_SIZE
-        for batch, step, when in pending:
+        for batch, step, when, id_end in pending:
             strings, dropped, converted, chunks = _serialise(batch, limit, chunk_limit)
             self.strings.extend(strings)
             self.batch_step.append(step)
             self.batch_time.append(when)
             self.batch_end.append(len(self.strings))
             self.batch_chunks.append(chunks)
+            self.batch_id_end.append(id_end)
             if dropped:
                 self.dropped += dropped
                 self._on_warning(
@@ -92,6 +94,18 @@ class IntakeRecorder:
                     f"{len(converted)} event(s) of type {kinds} were sent as their repr (str(event)), "
                     "as the real SDK does; push dicts, strings or pydantic models instead",
                 )
+
+    def strings_between(self, first_id: int, last_id: int) -> list[str]:
+        """Serialised events whose ids are in ``[first_id, last_id)`` (batch boundaries)."""
+        from bisect import bisect_right
+
+        self.materialize()
+        ends = self.batch_id_end
+        first_batch = bisect_right(ends, first_id)
+        last_batch = bisect_right(ends, last_id)
+        start = self.batch_end[first_batch - 1] if first_batch > 0 else 0
+        stop = self.batch_end[last_batch - 1] if last_batch > 0 else 0
+        return self.strings[start:stop]
 
     def rows(self) -> tuple[list[str], Any, Any, Any]:
         """(strings, step per event, time per event, batch per event), materialised."""

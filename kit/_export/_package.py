@@ -1,0 +1,240 @@
+"""Assemble the exported Python package from the analysed statements.
+
+Placement: the module class and what it needs go to ``<package>/__init__.py``; statements
+needed by two or more components go to ``<package>/common.py``; the rest of a component's
+statements go to ``<package>/<kind>_<name>.py``. Each file gets the imports its own
+statements use (pruned to the names used, ``kit`` imports rewritten to ``sekoia_automation``)
+and ``from <package>... import`` lines for names placed in another file.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import re
+import sys
+from dataclasses import dataclass, field
+
+from ._manifests import ExportError, Registration, component_kind
+from ._source import Analyzer, Stmt
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    """Lines ``start..start+count-1`` of an exported file come from ``origin`` from line ``origin_line``."""
+
+    file: str
+    start: int
+    count: int
+    origin: str
+    origin_line: int
+
+
+@dataclass
+class Package:
+    """The files of the exported package and what main.py needs to know."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    spans: list[SourceSpan] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
+    module_import: tuple[str, str] = ("", "")
+    component_files: dict[str, str] = field(default_factory=dict)  # class name -> relative .py path
+    third_party: list[str] = field(default_factory=list)  # top-level module names imported
+
+    def locate(self, file: str, line: int) -> SourceSpan | None:
+        """The span of ``file`` that holds ``line`` (1-based), if it came from captured source."""
+        for span in self.spans:
+            if span.file == file and span.start <= line < span.start + span.count:
+                return span
+        return None
+
+
+def snake_case(name: str) -> str:
+    """``NewEntriesTrigger`` -> ``new_entries_trigger``; ``HTTPRequest`` -> ``http_request``."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"\W+", "_", name).strip("_").lower()
+
+
+def component_stem(cls: type) -> str:
+    """``{kind}_{snake name}``, with a trailing ``_{kind}`` dropped: ``NewEntriesTrigger`` ->
+    ``trigger_new_entries``."""
+    kind = component_kind(cls)
+    snake = snake_case(cls.__name__)
+    if snake.endswith("_" + kind) and len(snake) > len(kind) + 1:
+        snake = snake[: -len(kind) - 1]
+    return f"{kind}_{snake}"
+
+
+def _render_import(stmt: Stmt, names: set[str]) -> str:
+    node = stmt.node
+    if isinstance(node, ast.ImportFrom):
+        aliases = [a for a in node.names if (a.asname or a.name) in names or a.name == "*"]
+        if len(aliases) == len(node.names):
+            return stmt.text
+        return ast.unparse(ast.ImportFrom(module=node.module, names=aliases, level=node.level))
+    if isinstance(node, ast.Import):
+        aliases = [a for a in node.names if (a.asname or a.name.split(".")[0]) in names]
+        if len(aliases) == len(node.names):
+            return stmt.text
+        return ast.unparse(ast.Import(names=aliases))
+    return stmt.text
+
+
+def _rewrite(text: str) -> str:
+    if not text.strip():
+        return text
+    try:
+        from kit._imports import rewrite_imports
+    except ImportError as exc:  # pragma: no cover - the module lands with the SDK
+        raise ExportError(f"kit._imports.rewrite_imports is not available ({exc}); kit is incompletely installed")
+    return rewrite_imports(text, to="sekoia_automation")
+
+
+def _top_modules(stmt: Stmt) -> list[str]:
+    node = stmt.node
+    if isinstance(node, ast.Import):
+        return [a.name.split(".")[0] for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        return [node.module.split(".")[0]]
+    return []
+
+
+def distributions_for(modules: list[str], exclude: set[str]) -> list[str]:
+    """PyPI distribution names for top-level module names (stdlib, kit and the SDK excluded)."""
+    mapping = importlib.metadata.packages_distributions()
+    out: set[str] = set()
+    for module in modules:
+        if module in exclude or module in sys.stdlib_module_names or module in ("kit", "sekoia_automation", "__future__"):
+            continue
+        dists = mapping.get(module) or [module]
+        out.add(sorted(dists)[0].lower().replace("_", "-"))
+    out.discard("sekoia-automation-sdk")
+    out.discard("sekoia-kit")
+    return sorted(out)
+
+
+def build_package(
+    package: str,
+    components: list[type],
+    module_class: type | None,
+    module_class_name: str,
+) -> Package:
+    """Analyse the sources of ``components`` (and of ``module_class``) and lay out the package.
+
+    Args:
+        package: the package (directory) name, a Python identifier.
+        components: trigger, connector and action classes.
+        module_class: the author's Module subclass, or ``None`` to generate an empty one.
+        module_class_name: the name of the generated module class when ``module_class`` is None.
+    """
+    analyzer = Analyzer()
+    module_key = analyzer.root(module_class) if module_class is not None else None
+    comp_keys = [analyzer.root(cls) for cls in components]
+
+    module_closure = analyzer.closure(module_key) if module_key else []
+    comp_closures = [analyzer.closure(k) for k in comp_keys]
+
+    order: list[tuple] = []
+    seen: set[tuple] = set()
+    for closure in [module_closure, *comp_closures]:
+        for key in closure:
+            if key not in seen:
+                seen.add(key)
+                order.append(key)
+
+    stems = {cls.__name__: component_stem(cls) for cls in components}
+    placement: dict[tuple, str] = {}
+    module_set = set(module_closure)
+    for key in order:
+        stmt = analyzer.stmts[key]
+        if stmt.is_import:
+            continue
+        owners = [i for i, closure in enumerate(comp_closures) if key in closure]
+        if key in module_set:
+            placement[key] = "__init__"
+        elif len(owners) >= 2:
+            placement[key] = "common"
+        else:
+            placement[key] = stems[components[owners[0]].__name__]
+
+    result = Package()
+    file_stmts: dict[str, list[Stmt]] = {}
+    for key in order:
+        if key in placement:
+            file_stmts.setdefault(placement[key], []).append(analyzer.stmts[key])
+    if module_class is None:
+        file_stmts.setdefault("__init__", [])
+
+    def dotted(file: str) -> str:
+        return package if file == "__init__" else f"{package}.{file}"
+
+    third_party: list[str] = []
+    for file in sorted(file_stmts, key=lambda f: (f != "__init__", f != "common", f)):
+        stmts = file_stmts[file]
+        defined_here: dict[str, Stmt] = {}
+        for stmt in stmts:
+            for name in stmt.defines:
+                if name in defined_here and defined_here[name] is not stmt:
+                    other = defined_here[name]
+                    raise ExportError(
+                        f"{package}/{file}.py would define {name!r} twice: at {other.origin}, line {other.line} and "
+                        f"at {stmt.origin}, line {stmt.line}; rename one of them"
+                    )
+                defined_here[name] = stmt
+        future: list[str] = []
+        imports: dict[tuple, set[str]] = {}
+        cross: dict[str, set[str]] = {}
+        for stmt in stmts:
+            for name, dep_key in stmt.deps:
+                dep = analyzer.stmts[dep_key]
+                if dep.future:
+                    if dep.text not in future:
+                        future.append(dep.text)
+                elif dep.is_import:
+                    imports.setdefault(dep_key, set()).add(name)
+                elif placement.get(dep_key) != file:
+                    cross.setdefault(placement[dep_key], set()).add(name)
+        import_lines: list[str] = []
+        for dep_key, names in imports.items():
+            dep = analyzer.stmts[dep_key]
+            third_party.extend(_top_modules(dep))
+            text = _render_import(dep, names)
+            if text not in import_lines:
+                import_lines.append(text)
+        header = "\n".join(future + ([""] if future and import_lines else []) + import_lines)
+        header = _rewrite(header + "\n") if header else ""
+        if module_class is None and file == "__init__":
+            header = (header + "\n" if header else "") + "from sekoia_automation.module import Module\n"
+        cross_lines = [
+            f"from {dotted(target)} import {', '.join(sorted(names))}"
+            for target, names in sorted(cross.items(), key=lambda item: (item[0] != "__init__", item[0]))
+        ]
+        parts: list[str] = []
+        if header:
+            parts.append(header.rstrip("\n"))
+        if cross_lines:
+            parts.append("\n".join(cross_lines))
+        text = "\n\n".join(parts)
+        relpath = f"{package}/{file}.py"
+        body_blocks: list[tuple[str, Stmt | None]] = [(s.text.rstrip("\n"), s) for s in stmts]
+        if module_class is None and file == "__init__":
+            body_blocks.append((f"class {module_class_name}(Module):\n    pass", None))
+        for block, stmt in body_blocks:
+            text = text + ("\n\n\n" if text else "")
+            start = text.count("\n") + 1
+            text += block
+            if stmt is not None and stmt.line:
+                result.spans.append(SourceSpan(relpath, start, block.count("\n") + 1, stmt.origin, stmt.line))
+        result.files[relpath] = text + "\n" if text else ""
+
+    for cls, key in zip(components, comp_keys):
+        file = placement[key]
+        result.registrations.append(Registration(component_kind(cls), cls.__name__, dotted(file)))
+        result.component_files[cls.__name__] = f"{package}/{file}.py"
+    if module_class is not None:
+        result.module_import = (dotted(placement[module_key]), module_class.__name__)
+    else:
+        result.module_import = (package, module_class_name)
+    result.third_party = sorted(set(third_party))
+    return result

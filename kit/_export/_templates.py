@@ -1,0 +1,247 @@
+"""Text of the files export writes besides code and manifests.
+
+Dockerfile: the common template of the automation-library (module-format.md): ``FROM
+python:3.11``, ``WORKDIR /app``, Poetry, ``poetry.lock pyproject.toml`` copied first, main
+dependencies only, code copied, a non-root user, ``ENTRYPOINT ["python", "./main.py"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+DRAFT7 = "http://json-schema.org/draft-07/schema#"
+
+DOCKERFILE = """\
+FROM python:3.11
+
+WORKDIR /app
+
+RUN pip install poetry
+
+# Install dependencies
+COPY poetry.lock pyproject.toml /app/
+RUN poetry config virtualenvs.create false && poetry install --only main --no-root
+
+COPY . .
+
+RUN useradd -ms /bin/bash sekoiaio-runtime
+USER sekoiaio-runtime
+
+ENTRYPOINT [ "python", "./main.py" ]
+"""
+
+LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" height="24" viewBox="0 0 24 24" width="24">'
+    '<rect fill="none" height="24" width="24"/>'
+    '<path d="M20.41,8.41l-4.83-4.83C15.21,3.21,14.7,3,14.17,3H5C3.9,3,3,3.9,3,5v14c0,1.1,0.9,2,2,2h14c1.1,0,2-0.9,'
+    "2-2V9.83C21,9.3,20.79,8.79,20.41,8.41z M7,7h7v2H7V7z M17,17H7v-2h10V17z M17,13H7v-2h10V13z\"/></svg>\n"
+)
+
+CHANGELOG_HEADER = """\
+# Changelog
+
+All notable changes to this project will be documented in this file.
+
+The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.0.0/),
+and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).
+"""
+
+CONFTEST = '''\
+from shutil import rmtree
+from tempfile import mkdtemp
+
+import pytest
+from sekoia_automation import constants
+
+
+@pytest.fixture
+def data_storage():
+    original_storage = constants.DATA_STORAGE
+    constants.DATA_STORAGE = mkdtemp()
+
+    yield constants.DATA_STORAGE
+
+    rmtree(constants.DATA_STORAGE)
+    constants.DATA_STORAGE = original_storage
+'''
+
+_VERSION_HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\](?: - (?P<date>\S+))?\s*$", re.M)
+
+
+def changelog_entry(version: str, date: str, lines: list[str], first: bool) -> str:
+    """One Keep a Changelog version entry."""
+    section = "Added" if first else "Changed"
+    body = "\n".join(f"- {line}" for line in lines)
+    return f"## [{version}] - {date}\n\n### {section}\n\n{body}\n"
+
+
+def merge_changelog(existing: str | None, version: str, date: str, lines: list[str] | None) -> str:
+    """The CHANGELOG with an entry for ``version``; existing entries are kept as they are.
+
+    An existing file that already has ``## [version]`` is returned unchanged.
+    """
+    if existing is not None and any(m.group("version") == version for m in _VERSION_HEADING.finditer(existing)):
+        return existing
+    first = existing is None or not _VERSION_HEADING.search(existing)
+    entry = changelog_entry(version, date, lines or (["Initial version"] if first else ["Update"]), first)
+    if existing is None:
+        return CHANGELOG_HEADER + "\n" + entry
+    match = _VERSION_HEADING.search(existing)
+    if match:
+        return existing[: match.start()] + entry + "\n" + existing[match.start() :]
+    text = existing if existing.endswith("\n") else existing + "\n"
+    return text + "\n" + entry
+
+
+def _toml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def pyproject(
+    *,
+    slug: str,
+    description: str,
+    dependencies: list[str],
+    kit_requirement: str,
+) -> str:
+    """A Poetry project (``package-mode = false``) depending on ``sekoia-automation-sdk``."""
+    lines = [
+        "[tool.poetry]",
+        f"name = {_toml_str(slug + '-automation-module')}",
+        f"description = {_toml_str(description)}",
+        "authors = []",
+        "package-mode = false",
+        "",
+        "[tool.poetry.dependencies]",
+        'python = ">=3.11,<4.0"',
+        'sekoia-automation-sdk = ">=1.23"',
+    ]
+    for dep in dependencies:
+        lines.append(f'{dep} = "*"')
+    lines += [
+        "",
+        "[tool.poetry.group.dev.dependencies]",
+        'pytest = "*"',
+        f"sekoia-kit = {kit_requirement}",
+        "",
+        "[build-system]",
+        'requires = ["poetry-core>=1.8"]',
+        'build-backend = "poetry.core.masonry.api"',
+        "",
+        "[tool.pytest.ini_options]",
+        'testpaths = ["tests"]',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _resolve_ref(schema: dict, root: dict) -> dict:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        node: Any = root
+        for part in ref[2:].split("/"):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return node if isinstance(node, dict) else {}
+    return schema
+
+
+def sample_value(schema: dict, root: dict | None = None, depth: int = 0) -> Any:
+    """A value that fits ``schema`` (defaults first, then a plain example by type)."""
+    root = root if root is not None else schema
+    schema = _resolve_ref(schema, root)
+    if "default" in schema:
+        return schema["default"]
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return sample_value(options[0], root, depth + 1)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind == "object" or (kind is None and "properties" in schema):
+        return sample_object(schema, root, depth + 1) if depth < 5 else {}
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return float(max(1, schema.get("minimum", 1)))
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    fmt = schema.get("format")
+    if fmt in ("uri", "url"):
+        return "https://example.com"
+    if fmt == "email":
+        return "user@example.com"
+    if fmt == "date-time":
+        return "2024-01-01T00:00:00Z"
+    return "example"
+
+
+def sample_object(schema: dict, root: dict | None = None, depth: int = 0) -> dict:
+    """Required properties of an object schema filled with :func:`sample_value`."""
+    root = root if root is not None else schema
+    props = schema.get("properties") or {}
+    return {name: sample_value(props.get(name, {}), root, depth) for name in schema.get("required", []) or []}
+
+
+def _py(value: Any) -> str:
+    return repr(value)
+
+
+def component_test(*, kind: str, class_name: str, test_name: str, arguments: dict, module_configuration: dict) -> str:
+    """A pytest module that runs one component of the module directory on kit's fake platform."""
+    header = f'''\
+"""Runs {class_name} on kit's fake platform.
+
+Generated by kit once; edit it freely (kit does not overwrite a test you changed).
+The module's code imports sekoia_automation; kit's loader runs it on kit.
+"""
+
+from pathlib import Path
+
+import kit
+from kit._loader import load_module_directory
+
+MODULE_DIR = Path(__file__).resolve().parents[1]
+MODULE_CONFIGURATION = {_py(module_configuration)}
+'''
+    if kind == "action":
+        return header + f'''ARGUMENTS = {_py(arguments)}
+
+
+def test_{test_name}_runs_on_the_fake_platform():
+    module = load_module_directory(MODULE_DIR)
+    platform = kit.FakePlatform()
+    record = platform.run_action(
+        module.items["{class_name}"],
+        arguments=ARGUMENTS,
+        module_configuration=MODULE_CONFIGURATION,
+    )
+    assert record.error is None, record.error
+'''
+    return header + f'''CONFIGURATION = {_py(arguments)}
+
+
+def test_{test_name}_runs_on_the_fake_platform():
+    module = load_module_directory(MODULE_DIR)
+    platform = kit.FakePlatform()
+    sim = platform.load(
+        module.items["{class_name}"],
+        configuration=CONFIGURATION,
+        module_configuration=MODULE_CONFIGURATION,
+    )
+    try:
+        sim.step(1)
+    finally:
+        sim.stop()
+    assert len(sim.steps) >= 1
+'''

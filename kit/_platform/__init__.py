@@ -1,0 +1,1 @@
+"""The in-process fake platform: hosting, recording, HTTP fakes, storage sandboxes."""

@@ -1,0 +1,455 @@
+"""The in-process fake Sekoia.io platform."""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from kit import _runtime
+from kit._platform import _http
+from kit._platform._host import ComponentHost, Masker
+from kit._platform._records import ActionRecord, RunRecord
+from kit._stepper._clock import VirtualClock
+from kit._stepper._simulation import Simulation, _seconds
+from kit.action import Action
+from kit.connector import Connector
+from kit.module import Module
+from kit.trigger import Trigger
+from kit.utils import is_model_instance, model_dump, secret_fields
+
+
+class KitWarning(UserWarning):
+    """A warning kit shows about what a component did (a dropped event, a repr sent as an event...)."""
+
+
+class FakePlatform:
+    """An in-process stand-in for the Sekoia.io platform that records everything components do.
+
+    ``FakePlatform(start="2024-01-01T00:00:00Z")`` fixes the virtual clock's start
+    (default: now).  Components loaded with :meth:`load` run one step at a time;
+    actions run with :meth:`run_action`.  Outbound HTTP is answered from
+    :attr:`http`, a ``responses.RequestsMock`` (``platform.http.get(url, json=...)``);
+    unregistered calls fail unless ``allow_network=True``.  Use it as a context
+    manager (or call :meth:`close`) to stop workers and remove its temporary storage.
+    """
+
+    def __init__(
+        self,
+        *,
+        start: Any = None,
+        storage: str | Path | None = None,
+        step_timeout: float = 10.0,
+        allow_network: bool = False,
+        rules_database: str | Path = ":memory:",
+    ) -> None:
+        _runtime.install()
+        _http.install()
+        self.clock = VirtualClock(start)
+        self._own_storage = storage is None
+        self.storage = Path(storage) if storage is not None else Path(tempfile.mkdtemp(prefix="kit-platform-"))
+        self.storage.mkdir(parents=True, exist_ok=True)
+        self._run_storage = self.storage / "runs"
+        self._run_storage.mkdir(exist_ok=True)
+        self.step_timeout = step_timeout
+        self.http = _http.new_registry(allow_network)
+        self.allow_network = allow_network
+        self._rules_database = rules_database
+        self._rules: Any = None
+        self._hosts: list[ComponentHost] = []
+        self._simulations: list[Simulation] = []
+        self._actions: list[ActionRecord] = []
+        self._run_listeners: list[Callable[[ComponentHost, RunRecord], None]] = []
+        self.warnings: list[str] = []
+        self._closed = False
+
+    # -- hosting --------------------------------------------------------------------
+    def load(
+        self,
+        component: type,
+        configuration: Any = None,
+        module_configuration: Any = None,
+        *,
+        name: str | None = None,
+        module: Any = None,
+        manifest: dict | None = None,
+        secrets: Iterable[str] = (),
+        data_path: str | Path | None = None,
+        step_timeout: float | None = None,
+    ) -> Simulation:
+        """Host a trigger or connector and return its :class:`Simulation` (not started yet).
+
+        ``configuration`` and ``module_configuration`` are dicts or models; they are
+        validated against the annotated models now, before the loop starts.
+        ``module`` is the module class (or instance) whose ``configuration``
+        annotation types the module configuration; ``manifest`` is its
+        ``manifest.json`` (its ``secrets`` and ``required`` are honoured).
+        """
+        self._check_open()
+        _check_component(component, (Trigger,), "load")
+        display = self._unique_name(name or component.name or component.__name__)
+        path = Path(data_path) if data_path is not None else self.storage / "components" / display
+        path.mkdir(parents=True, exist_ok=True)
+        masker = Masker()
+        module_obj = self._module(module, manifest)
+        host = ComponentHost(
+            self, display, path, module_configuration=None, configuration=None, masker=masker, kind=_kind(component)
+        )
+        module_obj._kit_host = host
+        module_configuration = _as_data(module_configuration)
+        configuration = _as_data(configuration)
+        self._collect_secrets(masker, module_obj, module_configuration, component, configuration, secrets)
+        module_obj.configuration = module_configuration if module_configuration is not None else {}
+        host.module_configuration = module_configuration if module_configuration is not None else {}
+        host.configuration = configuration if configuration is not None else {}
+        _runtime.virtualize_namespace(vars(inspect.getmodule(component)) if inspect.getmodule(component) else {})
+
+        def build() -> Any:
+            fresh_module = self._module(module, manifest)
+            fresh_module._kit_host = host
+            fresh_module.configuration = host.module_configuration
+            with _runtime.ThreadContext(self.clock, host):
+                instance = component(module=fresh_module, data_path=path)
+                instance.configuration = host.configuration
+            return instance
+
+        # The first instance is built now: a bad configuration field is an error before the loop starts.
+        simulation = Simulation(
+            self, component, host, build, step_timeout=self.step_timeout if step_timeout is None else step_timeout
+        )
+        self._hosts.append(host)
+        self._simulations.append(simulation)
+        return simulation
+
+    def run_action(
+        self,
+        action: type,
+        arguments: Any = None,
+        module_configuration: Any = None,
+        *,
+        name: str | None = None,
+        module: Any = None,
+        manifest: dict | None = None,
+        secrets: Iterable[str] = (),
+        files: dict[str, Any] | None = None,
+    ) -> ActionRecord:
+        """Run an action to completion and return its :class:`ActionRecord`.
+
+        ``files`` are written to the action's storage first (name -> dict/list as
+        JSON, or str/bytes), so ``<name>_path`` arguments can point at them; files
+        the action returns with ``json_result`` are read with
+        ``record.read_result_file(name)``.
+        """
+        self._check_open()
+        _check_component(action, (Action,), "run_action")
+        display = name or action.name or action.__name__
+        path = self.storage / "actions" / f"{display}-{len(self._actions) + 1}"
+        path.mkdir(parents=True, exist_ok=True)
+        for filename, content in (files or {}).items():
+            target = path / filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            elif isinstance(content, str):
+                target.write_text(content)
+            else:
+                import orjson
+
+                target.write_bytes(orjson.dumps(content))
+        masker = Masker()
+        module_obj = self._module(module, manifest)
+        host = ComponentHost(self, display, path, module_configuration=None, configuration=None, masker=masker, kind="action")
+        module_obj._kit_host = host
+        module_configuration = _as_data(module_configuration)
+        arguments = _as_data(arguments)
+        self._collect_secrets(masker, module_obj, module_configuration, action, None, secrets)
+        module_obj.configuration = module_configuration if module_configuration is not None else {}
+        host.module_configuration = module_configuration if module_configuration is not None else {}
+        host.arguments = arguments if arguments is not None else {}
+        _runtime.virtualize_namespace(vars(inspect.getmodule(action)) if inspect.getmodule(action) else {})
+        with _runtime.ThreadContext(self.clock, host):
+            instance = action(module=module_obj, data_path=path)
+            instance._arguments = host.arguments
+            instance.execute()
+        record = host.action_result
+        assert record is not None
+        self._actions.append(record)
+        self._hosts.append(host)
+        return record
+
+    # -- time -------------------------------------------------------------------------
+    def advance(
+        self,
+        seconds: float = 0,
+        *,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
+        max_steps: int = 1_000_000,
+        timeout: float | None = None,
+        progress: Any = None,
+    ) -> list:
+        """Move virtual time forward, stepping every loaded component and firing rules in time order."""
+        span = _seconds(seconds, minutes, hours, days)
+        return self._run_until_time(
+            self.clock.time() + span, list(self._simulations), max_steps, timeout, progress
+        )
+
+    def _advance_to(self, when: float) -> None:
+        rules = self._rules
+        if rules is not None:
+            while True:
+                due = rules.next_due()
+                if due is None or due > when:
+                    break
+                self.clock.advance_to(due)
+                rules.run_due(due)
+        self.clock.advance_to(when)
+
+    def _run_until_time(
+        self, target: float, sims: list[Simulation], max_steps: int, timeout: float | None, progress: Any
+    ) -> list:
+        reports: list = []
+        bar = _progress(progress, target - self.clock.time())
+        start = self.clock.time()
+        try:
+            while True:
+                best = None
+                best_time = None
+                for sim in sims:
+                    wake = sim.next_wake
+                    if wake is not None and wake <= target and (best_time is None or wake < best_time):
+                        best, best_time = sim, wake
+                rules = self._rules
+                due = rules.next_due() if rules is not None else None
+                if due is not None and due <= target and (best_time is None or due < best_time):
+                    self.clock.advance_to(due)
+                    rules.run_due(due)
+                    continue
+                if best is None:
+                    break
+                if len(reports) >= max_steps:
+                    raise RuntimeError(
+                        f"stopped after max_steps={max_steps} steps at {self.clock.now().isoformat()}; "
+                        "a component may loop without sleeping. Raise max_steps or look at sim.steps."
+                    )
+                reports.append(best._step_once(timeout))
+                if bar is not None:
+                    bar.n = round(self.clock.time() - start)
+                    bar.set_postfix_str(f"{len(reports)} steps", refresh=False)
+                    bar.update(0)
+            self._advance_to(target)
+        finally:
+            if bar is not None:
+                bar.n = round(self.clock.time() - start)
+                bar.close()
+        return reports
+
+    # -- rules (TIME_INTERVAL and EVENT triggers) -----------------------------------------
+    def _on_run(self, host: ComponentHost, record: RunRecord) -> None:
+        for listener in list(self._run_listeners):
+            listener(host, record)
+
+    # -- tables ------------------------------------------------------------------------
+    @property
+    def simulations(self) -> tuple[Simulation, ...]:
+        return tuple(self._simulations)
+
+    @property
+    def action_records(self) -> tuple[ActionRecord, ...]:
+        return tuple(self._actions)
+
+    @property
+    def runs(self):
+        """Playbook runs of every hosted trigger, as a DataFrame."""
+        from kit._platform import _tables
+
+        return _tables.runs_table(self._hosts)
+
+    @property
+    def events(self):
+        """Intake events of every hosted connector, as a DataFrame."""
+        from kit._platform import _tables
+
+        return _tables.events_table(self._hosts)
+
+    @property
+    def logs(self):
+        """Logs of every hosted component, as a DataFrame."""
+        from kit._platform import _tables
+
+        return _tables.logs_table(self._hosts)
+
+    @property
+    def http_calls(self):
+        """Outbound HTTP calls of every hosted component, as a DataFrame."""
+        from kit._platform import _tables
+
+        return _tables.http_table(self._hosts)
+
+    @property
+    def actions(self):
+        """Action runs, as a DataFrame."""
+        from kit._platform import _tables
+
+        return _tables.actions_table(self._actions)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop every worker and remove the platform's temporary storage."""
+        if self._closed:
+            return
+        for sim in self._simulations:
+            try:
+                sim.stop(timeout=2.0)
+            except Exception:  # noqa: S110 - closing must go on
+                pass
+        if self._rules is not None:
+            self._rules.close()
+        self.http.reset()
+        self._closed = True
+        if self._own_storage:
+            shutil.rmtree(self.storage, ignore_errors=True)
+
+    def __enter__(self) -> "FakePlatform":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"<FakePlatform now={self.clock.now().isoformat().replace('+00:00', 'Z')} "
+            f"components={len(self._simulations)} actions={len(self._actions)}{' closed' if self._closed else ''}>"
+        )
+
+    # -- helpers -------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this FakePlatform is closed; create a new one")
+
+    def _unique_name(self, base: str) -> str:
+        taken = {h.name for h in self._hosts}
+        if base not in taken:
+            return base
+        index = 2
+        while f"{base}-{index}" in taken:
+            index += 1
+        return f"{base}-{index}"
+
+    def _module(self, module: Any, manifest: dict | None) -> Module:
+        if module is None:
+            module_obj = Module()
+        elif isinstance(module, Module):
+            module_obj = type(module)()
+            module_obj._manifest = module._manifest
+            module_obj._working_directory = module._working_directory
+        elif isinstance(module, type) and issubclass(module, Module):
+            module_obj = module()
+        else:
+            raise TypeError(
+                f"module={module!r}: expected a Module subclass (or instance) of kit or sekoia_automation code "
+                "loaded through kit"
+            )
+        if manifest is not None:
+            module_obj._manifest = dict(manifest)
+        elif module_obj._manifest is None:
+            module_obj._manifest = {}
+        return module_obj
+
+    def _collect_secrets(
+        self, masker: Masker, module: Module, module_configuration: Any, component: type, configuration: Any,
+        extra: Iterable[str],
+    ) -> None:
+        from kit.utils import get_annotation_for
+
+        names = set(extra) | set(module.manifest_secrets())
+        module_model = get_annotation_for(type(module), "configuration")
+        names |= secret_fields(module_model) if not isinstance(module_model, property) else set()
+        component_model = get_annotation_for(component, "configuration")
+        component_names = set(extra) | (secret_fields(component_model) if not isinstance(component_model, property) else set())
+        for data, keys in ((module_configuration, names), (configuration, component_names)):
+            if isinstance(data, dict):
+                for key in keys:
+                    if key in data:
+                        masker.add(data[key])
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        warnings.warn(message, KitWarning, stacklevel=2)
+
+
+def _as_data(value: Any) -> Any:
+    """Models given as configuration are turned into plain data, as the platform would store them."""
+    if is_model_instance(value):
+        dumped = model_dump(value)
+        # SecretStr values must reach the model as their secret, not as '**********'
+        return {k: (v.get_secret_value() if hasattr(v, "get_secret_value") else v) for k, v in dumped.items()}
+    return value
+
+
+def _kind(component: type) -> str:
+    if issubclass(component, Connector):
+        return "connector"
+    if issubclass(component, Trigger):
+        return "trigger"
+    return "action"
+
+
+def _check_component(component: Any, bases: tuple[type, ...], verb: str) -> None:
+    expected = "a Trigger or Connector class" if verb == "load" else "an Action class"
+    if not isinstance(component, type):
+        raise TypeError(f"platform.{verb}({component!r}): expected {expected}, got {type(component).__name__}")
+    if verb == "load" and issubclass(component, Action):
+        raise TypeError(
+            f"platform.load({component.__name__}): {component.__name__} is an Action; "
+            f"run it with platform.run_action({component.__name__}, arguments=...)"
+        )
+    if verb == "run_action" and issubclass(component, Trigger):
+        raise TypeError(
+            f"platform.run_action({component.__name__}): {component.__name__} is a "
+            f"{'Connector' if issubclass(component, Connector) else 'Trigger'}; load it with "
+            f"platform.load({component.__name__}, configuration=...) and step it"
+        )
+    if not issubclass(component, bases):
+        hint = ""
+        if any(base.__module__.startswith("sekoia_automation") for base in component.__mro__):
+            hint = (
+                " It subclasses the real sekoia_automation SDK: load its file through kit "
+                "(kit.load_component('path/to/file.py:Class') or %load_component) so its imports run on kit."
+            )
+        raise TypeError(
+            f"platform.{verb}({component.__name__}): {component.__name__} is not a subclass of kit's "
+            f"{' or '.join(b.__name__ for b in bases)}; expected {expected}.{hint}"
+        )
+    if verb == "load":
+        if issubclass(component, Connector):
+            if component.run is Connector.run and component.iterate is Connector.iterate:
+                raise TypeError(
+                    f"platform.load({component.__name__}): {component.__name__} defines neither run() nor iterate(); "
+                    "a Connector implements run(self) (its own loop calling push_events_to_intakes) or "
+                    "iterate(self) (yielding (events, last_event_date) batches)"
+                )
+        elif getattr(component.run, "__isabstractmethod__", False):
+            raise TypeError(
+                f"platform.load({component.__name__}): {component.__name__} does not define run(); a Trigger "
+                "implements run(self), the loop that calls send_event and sleeps"
+            )
+    elif getattr(component.run, "__isabstractmethod__", False):
+        raise TypeError(
+            f"platform.run_action({component.__name__}): {component.__name__} does not define run(); an Action "
+            "implements run(self, arguments) and returns its results"
+        )
+
+
+def _progress(progress: Any, total: float) -> Any:
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return None
+    return tqdm(total=round(total), unit="s", desc="virtual time", leave=False)

@@ -1,0 +1,449 @@
+"""Step-through of a trigger's or connector's run loop."""
+
+from __future__ import annotations
+
+import os
+import time as _time
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Callable
+
+import orjson
+
+from kit._platform._records import StepError, freeze, utc
+from kit._stepper._report import StepReport
+from kit._stepper._worker import Worker, describe_frames
+
+if TYPE_CHECKING:
+    from kit._platform._host import ComponentHost
+    from kit._platform._platform import FakePlatform
+
+_STORAGE_READ_LIMIT = 1_000_000
+
+
+class StepTimeout(RuntimeError):
+    """A step did not reach a pause point in time; ``report`` says where the component was."""
+
+    def __init__(self, message: str, report: StepReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class SimulationEnded(RuntimeError):
+    """The component's worker is no longer running (finished, crashed or stopped)."""
+
+
+def _seconds(seconds: float, minutes: float, hours: float, days: float) -> float:
+    total = seconds + 60 * minutes + 3600 * hours + 86400 * days
+    if total < 0:
+        raise ValueError(f"a duration must be >= 0, got {total} seconds")
+    return total
+
+
+class Simulation:
+    """A trigger or connector hosted by a :class:`kit.FakePlatform`, run one step at a time.
+
+    A step runs the component's ``run()`` from one pause point (``time.sleep``,
+    ``Event.wait``, ``self._stop_event.wait``, or ``run()`` returning) to the
+    next; sleeping costs no real time, it moves the platform's virtual clock.
+    Tables of what it did: :attr:`events`, :attr:`runs`, :attr:`logs`,
+    :attr:`http`, :attr:`steps`.
+    """
+
+    def __init__(
+        self,
+        platform: "FakePlatform",
+        component: type,
+        host: "ComponentHost",
+        build: Callable[[], Any],
+        *,
+        step_timeout: float,
+    ) -> None:
+        self.platform = platform
+        self.component = component
+        self.name = host.name
+        self._host = host
+        self._build = build
+        self.step_timeout = step_timeout
+        self.reports: list[StepReport] = []
+        self.instance: Any = None
+        self._worker: Worker | None = None
+        self._storage_state: dict[str, tuple[tuple[int, int], Any]] = {}
+        self._storage_view: MappingProxyType = MappingProxyType({})
+        self._pending_marks: tuple | None = None
+        self._generation = 0
+        self._start_worker()
+
+    # -- worker lifecycle -------------------------------------------------------------
+    def _start_worker(self) -> None:
+        self.instance = self._build()
+        self._generation += 1
+        instance = self.instance
+        self._worker = Worker(self.platform.clock, self._host, instance.execute, f"{self.name}-{self._generation}")
+        self._host.worker = self._worker
+
+    @property
+    def state(self) -> str:
+        """new, paused, running, finished, crashed, stopped or abandoned."""
+        return self._worker.state if self._worker else "new"
+
+    @property
+    def next_wake(self) -> float | None:
+        """Virtual epoch at which the component wants to run next (None: blocked or ended)."""
+        worker = self._worker
+        if worker is None or not worker.alive:
+            return None
+        if worker.state == "new":
+            return self.platform.clock.time()
+        if worker.busy:
+            return self.platform.clock.time()
+        pause = worker.pause
+        return None if pause is None else pause.wake_at
+
+    # -- stepping ------------------------------------------------------------------------
+    def step(self, n: int = 1, *, timeout: float | None = None) -> Any:
+        """Run ``n`` steps; return the step's :class:`StepReport` (a list of them when ``n > 1``).
+
+        ``timeout`` (real seconds, default the platform's ``step_timeout``) bounds
+        each step: a component that never reaches a pause point raises
+        :class:`StepTimeout` saying which file and line it is at.
+        """
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"step(n={n!r}): n must be an integer >= 1")
+        reports = [self._step_once(timeout) for _ in range(n)]
+        return reports[0] if n == 1 else reports
+
+    def _step_once(self, timeout: float | None) -> StepReport:
+        worker = self._worker
+        assert worker is not None
+        if not worker.alive:
+            raise SimulationEnded(
+                f"{self.name} is not running any more (state: {worker.state}); "
+                "call sim.restart() to start a new instance on the same storage"
+            )
+        host = self._host
+        clock = self.platform.clock
+        resuming = worker.busy  # a step that was interrupted or timed out: wait for it again
+        if resuming and self._pending_marks is not None:
+            number, start, slept, marks = self._pending_marks
+        else:
+            number = len(self.reports) + 1
+            pause = worker.pause
+            slept = pause.seconds if pause is not None else None
+            if pause is not None and pause.wake_at is not None:
+                self.platform._advance_to(pause.wake_at)
+            start = clock.time()
+            marks = (len(host.runs), len(host.logs), len(host.http), len(host.rejected), len(host.errors),
+                     host.intake._next_id)
+            self._pending_marks = (number, start, slept, marks)
+        host.step = number
+        wait = self.step_timeout if timeout is None else timeout
+        finished_in_time = worker.resume(wait)
+        if not finished_in_time:
+            where, _file, _line = describe_frames(worker.thread.ident or 0)
+            report = self._report(number, start, slept, marks, "timeout", where)
+            self._replace_or_add(report)
+            raise StepTimeout(
+                f"step {number} of {self.name} did not reach a pause point (time.sleep, Event.wait or the end "
+                f"of run()) within {wait:g} s: the component is at {where}. "
+                "It may loop without sleeping or block on I/O; call sim.stop() to end it, "
+                "or step(timeout=...) to give it more time.",
+                report,
+            )
+        self._pending_marks = None
+        status = worker.state if worker.state != "running" else "paused"
+        if worker.state == "crashed" and worker.error is not None:
+            host.errors.append((number, StepError.from_exception("worker", worker.error, host.mask)))
+        report = self._report(number, start, slept, marks, status, None)
+        self._replace_or_add(report)
+        return report
+
+    def _replace_or_add(self, report: StepReport) -> None:
+        if self.reports and self.reports[-1].number == report.number:
+            self.reports[-1] = report
+        else:
+            self.reports.append(report)
+
+    def _report(self, number: int, start: float, slept: Any, marks: tuple, status: str, where: str | None) -> StepReport:
+        host = self._host
+        worker = self._worker
+        runs0, logs0, http0, rejected0, errors0, events0 = marks
+        pause = worker.pause if worker is not None else None
+        pause_text = None
+        if status == "paused" and pause is not None:
+            location = f" ({os.path.basename(pause.file)}:{pause.line})" if pause.file else ""
+            if pause.kind == "sleep":
+                pause_text = f"sleep({pause.seconds:g}){location}"
+            elif pause.kind == "wait":
+                pause_text = f"wait({'' if pause.seconds is None else format(pause.seconds, 'g')}){location}"
+            else:
+                pause_text = f"{pause.kind}{location}"
+        before = self._storage_view
+        after = self._snapshot_storage()
+        events1 = host.intake._next_id
+        recorder = host.intake
+
+        def events(first: int = events0, last: int = events1) -> list[str]:
+            return _slice_events(recorder, first, last)
+
+        return StepReport(
+            number=number,
+            component=self.name,
+            status=status,
+            start=utc(start),
+            end=utc(self.platform.clock.time()),
+            slept=slept,
+            pause=pause_text,
+            where=where,
+            runs=tuple(host.runs[runs0:]),
+            events_pushed=events1 - events0,
+            logs=tuple(host.logs[logs0:]),
+            http=tuple(host.http[http0:]),
+            rejected=tuple(host.rejected[rejected0:]),
+            errors=tuple(e for _, e in host.errors[errors0:]),
+            storage_before=before,
+            storage_after=after,
+            _events=events,
+        )
+
+    def _snapshot_storage(self) -> MappingProxyType:
+        root = self._host.data_path
+        state: dict[str, tuple[tuple[int, int], Any]] = {}
+        previous = self._storage_state
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                    continue
+                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    continue
+                stat = entry.stat()
+                key = (stat.st_size, stat.st_mtime_ns)
+                relative = Path(entry.path).relative_to(root).as_posix()
+                old = previous.get(relative)
+                if old is not None and old[0] == key:
+                    state[relative] = old
+                else:
+                    state[relative] = (key, _read_storage_file(Path(entry.path), stat.st_size))
+        if state.keys() == previous.keys() and all(state[k] is previous[k] for k in state):
+            return self._storage_view
+        self._storage_state = state
+        self._storage_view = MappingProxyType({k: v[1] for k, v in sorted(state.items())})
+        return self._storage_view
+
+    # -- longer runs -------------------------------------------------------------------
+    def run_for(
+        self,
+        seconds: float = 0,
+        *,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
+        max_steps: int = 1_000_000,
+        timeout: float | None = None,
+        progress: Any = None,
+    ) -> list[StepReport]:
+        """Step through ``seconds``/``minutes``/``hours``/``days`` of virtual time; return the reports.
+
+        Steps whose wake-up time falls in the span run in order (time-based rules of
+        the platform fire in between); the clock ends exactly at the end of the span.
+        """
+        span = _seconds(seconds, minutes, hours, days)
+        return self.platform._run_until_time(self.platform.clock.time() + span, [self], max_steps, timeout, progress)
+
+    def run_until(
+        self, predicate: Callable[["Simulation"], bool], *, max_steps: int = 1000, timeout: float | None = None
+    ) -> list[StepReport]:
+        """Step until ``predicate(sim)`` is true; raise if ``max_steps`` steps did not get there."""
+        reports: list[StepReport] = []
+        for _ in range(max_steps):
+            if predicate(self):
+                return reports
+            if not (self._worker and self._worker.alive):
+                raise SimulationEnded(
+                    f"run_until: {self.name} ended (state: {self.state}) after {len(reports)} step(s) "
+                    "before the predicate became true"
+                )
+            reports.append(self._step_once(timeout))
+        if predicate(self):
+            return reports
+        raise RuntimeError(
+            f"run_until: the predicate was still false after max_steps={max_steps} steps of {self.name}; "
+            "raise max_steps or check the predicate"
+        )
+
+    def stop(self, timeout: float = 5.0) -> str:
+        """Stop the component as the platform would (``stop()``, then force); return its final state."""
+        worker = self._worker
+        if worker is None or not worker.alive:
+            return self.state
+        if worker.state == "new":
+            worker.request_stop()
+            worker.resume(timeout)
+            return worker.state
+        stop = getattr(self.instance, "stop", None)
+        if stop is not None:
+            try:
+                stop()
+            except Exception:  # noqa: S110 - forcing below
+                pass
+        deadline = _time.monotonic() + timeout / 2
+        # give the loop a chance to notice running == False, as on the platform
+        while worker.alive and _time.monotonic() < deadline:
+            if not worker.resume(max(0.05, deadline - _time.monotonic())):
+                break
+        if worker.alive:
+            worker.request_stop()
+            if worker.busy:
+                worker.raise_in_thread()
+            if not worker.resume(max(0.5, timeout / 2)):
+                worker.state = "abandoned"
+        self._pending_marks = None
+        return worker.state
+
+    def restart(self) -> "Simulation":
+        """Stop this instance and start a new one on the same storage (as when the platform reboots it)."""
+        self.stop()
+        self._start_worker()
+        return self
+
+    def debug(self) -> None:
+        """Open a post-mortem debugger on the last exception raised in a step."""
+        for report in reversed(self.reports):
+            for error in report.errors:
+                if error.exception is not None and error.exception.__traceback__ is not None:
+                    _post_mortem(error.exception.__traceback__)
+                    return
+        raise RuntimeError(f"no step of {self.name} raised an exception; nothing to debug")
+
+    # -- views -----------------------------------------------------------------------------
+    @property
+    def now(self):
+        """The platform's virtual time (tz-aware UTC)."""
+        return self.platform.clock.now()
+
+    @property
+    def last(self) -> StepReport | None:
+        return self.reports[-1] if self.reports else None
+
+    @property
+    def storage(self) -> MappingProxyType:
+        """Current content of the component's storage (JSON files parsed)."""
+        return self._snapshot_storage()
+
+    @property
+    def data_path(self) -> Path:
+        return self._host.data_path
+
+    @property
+    def run_records(self) -> tuple:
+        """Playbook runs started by ``send_event``, as immutable records."""
+        return tuple(self._host.runs)
+
+    @property
+    def log_records(self) -> tuple:
+        return tuple(self._host.logs)
+
+    @property
+    def http_records(self) -> tuple:
+        return tuple(self._host.http)
+
+    @property
+    def event_strings(self) -> list[str]:
+        """Intake events as the JSON strings the intake received."""
+        self._host.intake.materialize()
+        return list(self._host.intake.strings)
+
+    @property
+    def events(self):
+        """Intake events as a DataFrame: step, time, batch, then the events' JSON fields as columns."""
+        from kit._platform import _tables
+
+        return _tables.events_table([self._host])
+
+    @property
+    def runs(self):
+        """Playbook runs as a DataFrame: step, time, event_name, then the event's fields."""
+        from kit._platform import _tables
+
+        return _tables.runs_table([self._host])
+
+    @property
+    def logs(self):
+        """Log lines as a DataFrame."""
+        from kit._platform import _tables
+
+        return _tables.logs_table([self._host])
+
+    @property
+    def http(self):
+        """Outbound HTTP calls as a DataFrame."""
+        from kit._platform import _tables
+
+        return _tables.http_table([self._host])
+
+    @property
+    def steps(self):
+        """One row per step."""
+        from kit._platform import _tables
+
+        return _tables.steps_table(self.reports)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Simulation {self.name} ({self.component.__name__}) state={self.state} steps={len(self.reports)} "
+            f"runs={len(self._host.runs)} events={self._host.intake._next_id} "
+            f"now={self.now.isoformat().replace('+00:00', 'Z')}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from kit._platform._tables import simulation_html
+
+        return simulation_html(self)
+
+
+def _slice_events(recorder: Any, first: int, last: int) -> list[str]:
+    return recorder.strings_between(first, last)
+
+
+def _read_storage_file(path: Path, size: int) -> Any:
+    if size > _STORAGE_READ_LIMIT:
+        return f"<{size} bytes>"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if path.suffix == ".json":
+        try:
+            return freeze(orjson.loads(data))
+        except orjson.JSONDecodeError:
+            pass
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"<{size} bytes>"
+    return text if len(text) <= 2000 else text[:2000] + f"... <{size} bytes>"
+
+
+def _post_mortem(tb: Any) -> None:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        from IPython.core.debugger import Pdb
+
+        Pdb().interaction(None, tb)
+    else:
+        import pdb
+
+        pdb.post_mortem(tb)
+
