@@ -248,6 +248,9 @@ class FakePlatform:
                 bar.close()
         return reports
 
+    def _http_send(self, host: ComponentHost, adapter: Any, request: Any, **kwargs: Any) -> Any:
+        return _http.send(self, host, adapter, request, **kwargs)
+
     # -- rules (TIME_INTERVAL and EVENT triggers) -----------------------------------------
     def _on_run(self, host: ComponentHost, record: RunRecord) -> None:
         for listener in list(self._run_listeners):

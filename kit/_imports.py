@@ -1,0 +1,186 @@
+"""Rewrite imports between ``sekoia_automation`` and ``kit``, both ways.
+
+An AST pass finds the import statements (and, towards the real SDK, the
+``kit.Name`` attribute uses) and replaces exactly their source spans, so the
+rest of the file keeps its formatting and comments.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterable
+
+# kit's top-level names and the sekoia_automation module that defines each
+TOP_LEVEL = {
+    "Module": "module",
+    "ModuleItem": "module",
+    "Trigger": "trigger",
+    "Connector": "connector",
+    "DefaultConnectorConfiguration": "connector",
+    "Action": "action",
+}
+SUBMODULES = {"module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils"}
+# what sekoia_automation has and kit does not implement
+UNSUPPORTED = {
+    "aio": "AsyncConnector (sekoia_automation.aio) is not implemented by kit; use the synchronous Connector",
+    "asset_connector": "asset connectors are not implemented by kit",
+    "http": "sekoia_automation.http clients are not implemented by kit; use requests",
+    "account_validator": "AccountValidator is not implemented by kit",
+    "metrics": "Prometheus metrics are not implemented by kit",
+    "loguru": "sekoia_automation.loguru is not implemented by kit",
+}
+KIT_ONLY = {
+    "FakePlatform", "Simulation", "StepReport", "StepTimeout", "SimulationEnded", "VirtualClock", "KitWarning",
+    "load_component", "load_module_directory", "export", "check", "infer_schema",
+}
+
+
+class ImportRewriteError(ValueError):
+    """Code cannot move between kit and sekoia_automation as it is."""
+
+
+def _replace_spans(source: str, edits: list[tuple[int, int, int, int, str]]) -> str:
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line.encode("utf-8")))
+    data = source.encode("utf-8")
+
+    def position(lineno: int, col: int) -> int:
+        return offsets[lineno - 1] + col
+
+    for start_line, start_col, end_line, end_col, text in sorted(edits, reverse=True):
+        begin, end = position(start_line, start_col), position(end_line, end_col)
+        data = data[:begin] + text.encode("utf-8") + data[end:]
+    return data.decode("utf-8")
+
+
+def _alias(alias: ast.alias) -> str:
+    return alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
+
+
+def _to_kit(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in UNSUPPORTED:
+        raise ImportRewriteError(f"import of {module}: {UNSUPPORTED[parts[1]]}")
+    if len(parts) > 1 and parts[1] == "connector" and len(parts) > 2:
+        raise ImportRewriteError(f"import of {module}: only sekoia_automation.connector itself is implemented by kit")
+    return ".".join(["kit", *parts[1:]])
+
+
+def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | None = None) -> str:
+    """Rewrite the imports of ``source`` so it runs on ``to`` ("kit" or "sekoia_automation").
+
+    ``local_packages`` maps top-level names of the code's own packages to new
+    names (kit loads module directories under private names).
+    """
+    if to not in {"kit", "sekoia_automation"}:
+        raise ValueError(f"to={to!r}: expected 'kit' or 'sekoia_automation'")
+    tree = ast.parse(source)
+    local = local_packages or {}
+    edits: list[tuple[int, int, int, int, str]] = []
+    kit_module_aliases: set[str] = set()
+
+    def span(node: ast.AST) -> tuple[int, int, int, int]:
+        return node.lineno, node.col_offset, node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
+
+    def rename_local(name: str) -> str:
+        head, _, rest = name.partition(".")
+        if head in local:
+            return local[head] + ("." + rest if rest else "")
+        return name
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            head = node.module.split(".")[0]
+            if to == "kit" and head == "sekoia_automation":
+                edits.append((*span(node), f"from {_to_kit(node.module)} import {', '.join(map(_alias, node.names))}"))
+            elif to == "sekoia_automation" and head == "kit":
+                edits.append((*span(node), _from_kit(node).replace("\n", "\n" + " " * node.col_offset)))
+            elif head in local:
+                edits.append((*span(node), f"from {rename_local(node.module)} import {', '.join(map(_alias, node.names))}"))
+        elif isinstance(node, ast.Import):
+            new_names = []
+            changed = False
+            for alias in node.names:
+                head = alias.name.split(".")[0]
+                if to == "kit" and head == "sekoia_automation":
+                    target = _to_kit(alias.name)
+                    changed = True
+                    if alias.asname is None and "." in alias.name:
+                        # `import sekoia_automation.x` binds the name sekoia_automation
+                        new_names.append(target)
+                        new_names.append("kit as sekoia_automation")
+                    else:
+                        new_names.append(f"{target} as {alias.asname or 'sekoia_automation'}")
+                elif to == "sekoia_automation" and head == "kit":
+                    changed = True
+                    if alias.name == "kit":
+                        kit_module_aliases.add(alias.asname or "kit")
+                        continue
+                    parts = alias.name.split(".")
+                    if parts[1] not in SUBMODULES:
+                        raise ImportRewriteError(f"line {node.lineno}: {alias.name} has no sekoia_automation equivalent")
+                    new_names.append(f"sekoia_automation.{'.'.join(parts[1:])}" + (f" as {alias.asname}" if alias.asname else ""))
+                elif head in local:
+                    changed = True
+                    new_names.append(f"{rename_local(alias.name)} as {alias.asname or head}" if "." not in alias.name or alias.asname else f"{rename_local(alias.name)}")
+                else:
+                    new_names.append(_alias(alias))
+            if changed:
+                text = f"import {', '.join(new_names)}" if new_names else "pass"
+                edits.append((*span(node), text))
+
+    if kit_module_aliases:
+        needed: dict[str, set[str]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in kit_module_aliases:
+                name = node.attr
+                if name in KIT_ONLY:
+                    raise ImportRewriteError(
+                        f"line {node.lineno}: kit.{name} is part of kit's development kit and has no "
+                        "sekoia_automation equivalent; keep it out of the module's code (tests may use it)"
+                    )
+                if name in TOP_LEVEL:
+                    needed.setdefault(TOP_LEVEL[name], set()).add(name)
+                    edits.append((*span(node), name))
+                elif name in SUBMODULES:
+                    needed.setdefault("", set()).add(name)
+                    edits.append((*span(node), name))
+                else:
+                    raise ImportRewriteError(f"line {node.lineno}: kit.{name} has no sekoia_automation equivalent")
+        lines = []
+        for module, names in sorted(needed.items()):
+            target = "sekoia_automation" + (f".{module}" if module else "")
+            lines.append(f"from {target} import {', '.join(sorted(names))}")
+        # the `import kit` statements were replaced by `pass`: put the imports on the first of them
+        first = next(e for e in sorted(edits) if e[4] == "pass")
+        edits.remove(first)
+        edits.append((*first[:4], ("\n" + " " * first[1]).join(lines) if lines else "pass"))
+    return _replace_spans(source, edits) if edits else source
+
+
+def _from_kit(node: ast.ImportFrom) -> str:
+    module = node.module or "kit"
+    parts = module.split(".")
+    if len(parts) > 1:
+        if parts[1] not in SUBMODULES:
+            raise ImportRewriteError(
+                f"line {node.lineno}: {module} has no sekoia_automation equivalent; keep kit's development "
+                "kit out of the module's code"
+            )
+        return f"from sekoia_automation.{'.'.join(parts[1:])} import {', '.join(map(_alias, node.names))}"
+    groups: dict[str, list[str]] = {}
+    for alias in node.names:
+        if alias.name in TOP_LEVEL:
+            groups.setdefault(f"sekoia_automation.{TOP_LEVEL[alias.name]}", []).append(_alias(alias))
+        elif alias.name in SUBMODULES:
+            groups.setdefault("sekoia_automation", []).append(_alias(alias))
+        elif alias.name in KIT_ONLY:
+            raise ImportRewriteError(
+                f"line {node.lineno}: kit.{alias.name} is part of kit's development kit and has no "
+                "sekoia_automation equivalent; keep it out of the module's code (tests may use it)"
+            )
+        else:
+            raise ImportRewriteError(f"line {node.lineno}: kit.{alias.name} has no sekoia_automation equivalent")
+    return "\n".join(f"from {target} import {', '.join(names)}" for target, names in groups.items())

@@ -1,0 +1,382 @@
+"""Load component code written for the real SDK so that it runs on kit.
+
+A module directory (or a single file) is imported under a private package name
+through a finder of its own, with every ``sekoia_automation`` import rewritten
+to ``kit`` and the code's own top-level packages renamed under that private
+name.  ``sys.modules`` never gets a fake ``sekoia_automation``, so a real
+installation keeps working side by side.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from kit import _runtime
+from kit._imports import rewrite_imports
+
+
+class ComponentLoadError(ImportError):
+    """A component, file or module directory could not be loaded; the message says why and what to do."""
+
+
+class _RewritingLoader(importlib.machinery.SourceFileLoader):
+    def __init__(self, fullname: str, path: str, local: dict[str, str]) -> None:
+        super().__init__(fullname, path)
+        self._local = local
+
+    def source_to_code(self, data: Any, path: Any, *, _optimize: int = -1) -> Any:  # type: ignore[override]
+        source = importlib.util.decode_source(data) if isinstance(data, bytes) else data
+        try:
+            source = rewrite_imports(source, to="kit", local_packages=self._local)
+        except SyntaxError:
+            pass  # let compile() report it with the file's line
+        except ValueError as error:
+            raise ComponentLoadError(f"{path}: {error}") from None
+        return compile(source, path, "exec", dont_inherit=True, optimize=_optimize)
+
+    def get_code(self, fullname: str) -> Any:
+        # never use a cached .pyc: it holds the un-rewritten imports
+        path = self.get_filename(fullname)
+        return self.source_to_code(self.get_data(path), path)
+
+    def exec_module(self, module: ModuleType) -> None:
+        super().exec_module(module)
+        _runtime.virtualize_namespace(module.__dict__)
+
+
+class _DirectoryFinder(importlib.abc.MetaPathFinder):
+    """Finds ``<prefix>.<name>...`` in one directory."""
+
+    def __init__(self, root: Path, prefix: str, local: dict[str, str]) -> None:
+        self.root = root
+        self.prefix = prefix
+        self.local = local
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname == self.prefix:
+            spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+            spec.submodule_search_locations = [str(self.root)]
+            return spec
+        if not fullname.startswith(self.prefix + "."):
+            return None
+        parts = fullname[len(self.prefix) + 1 :].split(".")
+        base = self.root.joinpath(*parts)
+        if (base / "__init__.py").is_file():
+            loader = _RewritingLoader(fullname, str(base / "__init__.py"), self.local)
+            return importlib.util.spec_from_file_location(
+                fullname, str(base / "__init__.py"), loader=loader, submodule_search_locations=[str(base)]
+            )
+        if base.with_suffix(".py").is_file():
+            file = str(base.with_suffix(".py"))
+            return importlib.util.spec_from_file_location(fullname, file, loader=_RewritingLoader(fullname, file, self.local))
+        if base.is_dir():  # namespace package
+            spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+            spec.submodule_search_locations = [str(base)]
+            return spec
+        return None
+
+
+_finders: dict[str, _DirectoryFinder] = {}
+
+
+def _finder_for(root: Path) -> _DirectoryFinder:
+    root = root.resolve()
+    prefix = "_kit_loaded_" + hashlib.sha1(str(root).encode()).hexdigest()[:10]
+    finder = _finders.get(prefix)
+    if finder is None:
+        local = {}
+        for entry in root.iterdir():
+            if entry.name.startswith((".", "_")) or entry.name in {"tests", "main.py"}:
+                continue
+            if entry.is_dir() and entry.name.isidentifier():
+                local[entry.name] = f"{prefix}.{entry.name}"
+            elif entry.suffix == ".py" and entry.stem.isidentifier():
+                local[entry.stem] = f"{prefix}.{entry.stem}"
+        finder = _DirectoryFinder(root, prefix, local)
+        _finders[prefix] = finder
+        sys.meta_path.insert(0, finder)
+    return finder
+
+
+def _forget(prefix: str) -> None:
+    for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def import_file(path: str | Path, *, fresh: bool = True) -> ModuleType:
+    """Import a ``.py`` file whose code may import ``sekoia_automation``, on kit."""
+    path = Path(path)
+    if not path.is_file():
+        raise ComponentLoadError(f"no such file: {path} (looked for it from {Path.cwd()})")
+    finder = _finder_for(path.parent)
+    if fresh:
+        _forget(finder.prefix)
+    try:
+        return importlib.import_module(f"{finder.prefix}.{path.stem}")
+    except ComponentLoadError:
+        raise
+    except ModuleNotFoundError as error:
+        raise ComponentLoadError(f"{path}: {error}; install the package it needs") from error
+
+
+def _component_types() -> tuple[type, ...]:
+    from kit.action import Action
+    from kit.trigger import Trigger
+
+    return (Trigger, Action)
+
+
+def _pick_class(module: ModuleType, name: str, origin: str) -> type:
+    value = getattr(module, name, None)
+    if value is None:
+        components = sorted(
+            n for n, v in vars(module).items()
+            if isinstance(v, type) and issubclass(v, _component_types()) and v.__module__ == module.__name__
+        )
+        raise ComponentLoadError(
+            f"{origin} has no class {name!r}; the components defined there are: {', '.join(components) or 'none'}"
+        )
+    return value
+
+
+def load_component(target: str | type, name: str | None = None) -> type:
+    """Load a component class, running code written for ``sekoia_automation`` on kit.
+
+    ``target`` is a class; ``"package.module:Class"``; ``"path/to/file.py:Class"``;
+    or a module directory ``"path/to/Module"`` with ``name`` (or ``"path/to/Module:name"``)
+    its ``docker_parameters`` or class name.
+    """
+    if isinstance(target, type):
+        return target
+    if not isinstance(target, str) or not target.strip():
+        raise ComponentLoadError(f"load_component({target!r}): expected a class or a 'where:Class' string")
+    where, sep, attribute = target.rpartition(":") if ":" in target.split("/")[-1] else (target, "", "")
+    if not sep:
+        where, attribute = target, name or ""
+    path = Path(where).expanduser()
+    if path.is_dir():
+        directory = load_module_directory(path)
+        if not attribute:
+            raise ComponentLoadError(
+                f"{path} is a module directory: name the component, one of {', '.join(directory.names())}"
+            )
+        return directory.component(attribute)
+    if where.endswith(".py"):
+        if not attribute:
+            raise ComponentLoadError(f"{target}: name the class, as in '{where}:MyTrigger'")
+        return _pick_class(import_file(path), attribute, where)
+    if not attribute:
+        raise ComponentLoadError(
+            f"cannot find {target!r}: it is not a directory or a .py file (looked in {Path.cwd()}), and a "
+            "'package.module:Class' target needs its ':Class'"
+        )
+    return _load_dotted(where, attribute)
+
+
+def _load_dotted(dotted: str, attribute: str) -> type:
+    try:
+        spec = importlib.util.find_spec(dotted)
+    except (ModuleNotFoundError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:
+        raise ComponentLoadError(f"cannot import {dotted!r}: no such module on sys.path (looked for {dotted}:{attribute})")
+    source = Path(spec.origin).read_text(encoding="utf-8", errors="replace")
+    if "sekoia_automation" not in source:
+        module = importlib.import_module(dotted)
+        return _pick_class(module, attribute, dotted)
+    # Code for the real SDK: load its top-level package from its sys.path entry through kit's loader.
+    top = dotted.split(".")[0]
+    top_spec = importlib.util.find_spec(top)
+    locations = list(top_spec.submodule_search_locations or []) if top_spec else []
+    root = Path(locations[0]).parent if locations else Path(spec.origin).parent
+    finder = _finder_for(root)
+    _forget(finder.prefix)
+    module = importlib.import_module(f"{finder.prefix}.{dotted}")
+    return _pick_class(module, attribute, dotted)
+
+
+@dataclass
+class ModuleDirectory:
+    """A module directory (as in SEKOIA-IO/automation-library) loaded on kit."""
+
+    path: Path
+    manifest: dict
+    module_class: type
+    items: dict[str, type]
+    component_manifests: dict[str, tuple[str, dict]]
+    main: ModuleType | None = field(default=None, repr=False)
+
+    def names(self) -> list[str]:
+        """docker_parameters of the registered components."""
+        return sorted(self.items)
+
+    def component(self, name: str) -> type:
+        """The class registered under ``name`` (its docker_parameters, or its class name)."""
+        if name in self.items:
+            return self.items[name]
+        for cls in self.items.values():
+            if cls.__name__ == name:
+                return cls
+        raise ComponentLoadError(
+            f"{self.path.name}: no component is registered under {name!r} in main.py; registered: "
+            f"{', '.join(self.names()) or 'none'}"
+        )
+
+    def manifest_for(self, name: str) -> dict | None:
+        """The component's JSON manifest (``trigger_*.json``...) or None."""
+        cls = self.component(name)
+        for docker, (_, data) in self.component_manifests.items():
+            if docker == name or self.items.get(docker) is cls:
+                return data
+        return None
+
+    def check_configuration(self, name: str, configuration: Any, key: str = "arguments") -> None:
+        """Validate ``configuration`` against the component manifest's ``arguments`` schema."""
+        manifest = self.manifest_for(name)
+        schema = (manifest or {}).get(key)
+        if not schema or configuration is None:
+            return
+        _validate_schema(configuration, schema, f"{key} of {name} ({self.path.name})")
+
+    def check_module_configuration(self, configuration: Any) -> None:
+        schema = self.manifest.get("configuration")
+        if schema and configuration is not None:
+            _validate_schema(configuration, schema, f"module configuration of {self.path.name}")
+
+    def simulate(self, platform: Any, name: str, configuration: Any = None, module_configuration: Any = None, **kw: Any):
+        """Load component ``name`` into ``platform`` with the directory's module class and manifest."""
+        self.check_configuration(name, configuration)
+        self.check_module_configuration(module_configuration)
+        return platform.load(
+            self.component(name), configuration, module_configuration, module=self.module_class,
+            manifest=self.manifest, **kw,
+        )
+
+    def run_action(self, platform: Any, name: str, arguments: Any = None, module_configuration: Any = None, **kw: Any):
+        """Run action ``name`` in ``platform`` with the directory's module class and manifest."""
+        self.check_configuration(name, arguments)
+        self.check_module_configuration(module_configuration)
+        return platform.run_action(
+            self.component(name), arguments, module_configuration, module=self.module_class,
+            manifest=self.manifest, **kw,
+        )
+
+    def import_code_modules(self) -> list[ModuleType]:
+        """Import every module of the directory's packages (not tests), as the real generator does."""
+        import pkgutil
+
+        finder = _finder_for(self.path)
+        modules = []
+        for info in pkgutil.walk_packages([str(self.path)], prefix=f"{finder.prefix}."):
+            short = info.name[len(finder.prefix) + 1 :]
+            if short.split(".")[0] in {"tests", "main"} or short.split(".")[0].startswith(("_", ".")):
+                continue
+            modules.append(importlib.import_module(info.name))
+        return modules
+
+
+def _validate_schema(value: Any, schema: dict, what: str) -> None:
+    import jsonschema
+
+    data = value
+    from kit.utils import is_model_instance, model_dump
+
+    if is_model_instance(value):
+        data = model_dump(value)
+    schema = {k: v for k, v in schema.items() if k != "secrets"}
+    validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    errors = sorted(validator_cls(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        secrets = set(schema.get("secrets", []))
+        lines = [f"{what} does not match the manifest schema ({len(errors)} error{'s' * (len(errors) != 1)}):"]
+        for error in errors:
+            location = ".".join(str(p) for p in error.absolute_path) or "(root)"
+            message = error.message
+            if any(str(p) in secrets for p in error.absolute_path):
+                message = f"invalid value ({error.validator})"
+            lines.append(f"  - {location}: {message}")
+        raise ValueError("\n".join(lines))
+
+
+def load_module_directory(path: str | Path) -> ModuleDirectory:
+    """Load a module directory: its manifests, its ``main.py`` registrations and its package."""
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise ComponentLoadError(f"no such module directory: {root} (looked from {Path.cwd()})")
+    manifest_path = root / "manifest.json"
+    if not manifest_path.is_file():
+        raise ComponentLoadError(f"{root} is not a module directory: it has no manifest.json")
+    main_path = root / "main.py"
+    if not main_path.is_file():
+        raise ComponentLoadError(
+            f"{root} has no main.py: a module directory registers its components in main.py "
+            "(module.register(Class, \"docker_parameters\")); create it, or `kit generate-files` it"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except json.JSONDecodeError as error:
+        raise ComponentLoadError(f"{manifest_path} is not valid JSON: {error}") from None
+    component_manifests: dict[str, tuple[str, dict]] = {}
+    for file in sorted(root.glob("*.json")):
+        if file.name == "manifest.json" or not file.name.startswith(("trigger_", "connector_", "action_")):
+            continue
+        try:
+            data = json.loads(file.read_text())
+        except json.JSONDecodeError as error:
+            raise ComponentLoadError(f"{file} is not valid JSON: {error}") from None
+        docker = data.get("docker_parameters") or data.get("docker_parameter")
+        if docker:
+            component_manifests[docker] = (file.name, data)
+    finder = _finder_for(root)
+    _forget(finder.prefix)
+    registrations, module_class_name = _parse_main(main_path)
+    try:
+        main = importlib.import_module(f"{finder.prefix}.main")
+    except ComponentLoadError:
+        raise
+    except ModuleNotFoundError as error:
+        raise ComponentLoadError(f"{main_path}: {error}; install what the module needs (its pyproject.toml)") from error
+    items: dict[str, type] = {}
+    for class_name, docker in registrations:
+        cls = getattr(main, class_name, None)
+        if cls is None:
+            raise ComponentLoadError(f"{main_path}: registers {class_name}, which main.py does not import")
+        items[docker] = cls
+    from kit.module import Module
+
+    module_class = getattr(main, module_class_name, Module) if module_class_name else Module
+    if not (isinstance(module_class, type) and issubclass(module_class, Module)):
+        module_class = Module
+    return ModuleDirectory(root, manifest, module_class, items, component_manifests, main)
+
+
+def _parse_main(path: Path) -> tuple[list[tuple[str, str]], str | None]:
+    tree = ast.parse(path.read_text(), str(path))
+    registrations = []
+    module_class = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr == "register" and node.args and isinstance(node.args[0], ast.Name):
+                docker = ""
+                if len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+                    docker = str(node.args[1].value)
+                for keyword in node.keywords:
+                    if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
+                        docker = str(keyword.value.value)
+                registrations.append((node.args[0].id, docker or node.args[0].id))
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+            if any(isinstance(t, ast.Name) and t.id == "module" for t in node.targets):
+                module_class = node.value.func.id
+    return registrations, module_class
