@@ -358,3 +358,15 @@ def _to_epoch_safe(t: datetime | float | None) -> float | None:
             return None
     s = _to_epoch(t)
     return None if s < 0 else s
+
+
+def count_slots(cron: CronExpression, after: float, until: float, cap: int = 1000) -> int:
+    """Number of slots in ``(after, until]``, counting at most *cap* (used to explain catch-up fires)."""
+    it = croniter(cron.normalized, float(math.floor(after)), second_at_beginning=True, max_years_between_matches=130)
+    n = 0
+    try:
+        while n < cap and it.get_next(float) <= until:
+            n += 1
+    except CroniterBadDateError:
+        pass
+    return n
