@@ -77,13 +77,25 @@ def load_code(root: Path) -> LoadedModule:
         load_module_directory = None
     if load_module_directory is not None:
         loaded = load_module_directory(root)
-        components = []
-        seen = set()
+        modules: list[type] = []
+        components: list[type] = []
+        namespaces = [vars(m) for m in loaded.import_code_modules()]
+        if loaded.main is not None:
+            namespaces.append(vars(loaded.main))
+        for namespace in namespaces:
+            for value in list(namespace.values()):
+                kind = component_kind(value)
+                if kind == "module" and value not in modules:
+                    modules.append(value)
+                elif kind in ("trigger", "connector", "action") and value not in components:
+                    components.append(value)
         for cls in loaded.items.values():
-            if id(cls) not in seen and component_kind(cls) in ("trigger", "connector", "action"):
-                seen.add(id(cls))
+            if component_kind(cls) in ("trigger", "connector", "action") and cls not in components:
                 components.append(cls)
-        return LoadedModule(getattr(loaded, "module_class", None), tuple(components))
+        module_class = loaded.module_class if loaded.module_class in modules else None
+        if module_class is None and len(modules) == 1:
+            module_class = modules[0]
+        return LoadedModule(module_class, tuple(components))
     return _import_plainly(root)
 
 

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 
 from ._manifests import ExportError, Registration, component_kind
-from ._source import Analyzer, Stmt
+from ._source import Analyzer, Stmt, _order_key
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ def build_package(
                 elif placement.get(dep_key) != file:
                     cross.setdefault(placement[dep_key], set()).add(name)
         import_lines: list[str] = []
-        for dep_key, names in imports.items():
+        for dep_key, names in sorted(imports.items(), key=lambda item: _order_key(item[0])):
             dep = analyzer.stmts[dep_key]
             third_party.extend(_top_modules(dep))
             text = _render_import(dep, names)

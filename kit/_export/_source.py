@@ -307,6 +307,11 @@ def _is_literal(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def _order_key(key: tuple) -> tuple:
+    # statements of captured source first, in source order; synthesised ones after, by text
+    return (0, key[1], key[2], "") if key[0] == "unit" else (1, 0, 0, key[1])
+
+
 class Analyzer:
     """Collects the statements a set of root objects needs, with their dependencies."""
 
@@ -428,7 +433,7 @@ class Analyzer:
             if k in seen:
                 return
             seen.add(k)
-            for _, dep in self.stmts[k].deps:
+            for dep in sorted({d for _, d in self.stmts[k].deps}, key=_order_key):
                 visit(dep)
             out.append(k)
 

@@ -209,7 +209,6 @@ The module's code imports sekoia_automation; kit's loader runs it on kit.
 from pathlib import Path
 
 import kit
-from kit._loader import load_module_directory
 
 MODULE_DIR = Path(__file__).resolve().parents[1]
 MODULE_CONFIGURATION = {_py(module_configuration)}
@@ -219,10 +218,11 @@ MODULE_CONFIGURATION = {_py(module_configuration)}
 
 
 def test_{test_name}_runs_on_the_fake_platform():
-    module = load_module_directory(MODULE_DIR)
+    module = kit.load_module_directory(MODULE_DIR)
     platform = kit.FakePlatform()
-    record = platform.run_action(
-        module.items["{class_name}"],
+    record = module.run_action(
+        platform,
+        "{class_name}",
         arguments=ARGUMENTS,
         module_configuration=MODULE_CONFIGURATION,
     )
@@ -232,10 +232,11 @@ def test_{test_name}_runs_on_the_fake_platform():
 
 
 def test_{test_name}_runs_on_the_fake_platform():
-    module = load_module_directory(MODULE_DIR)
+    module = kit.load_module_directory(MODULE_DIR)
     platform = kit.FakePlatform()
-    sim = platform.load(
-        module.items["{class_name}"],
+    sim = module.simulate(
+        platform,
+        "{class_name}",
         configuration=CONFIGURATION,
         module_configuration=MODULE_CONFIGURATION,
     )
