@@ -1,0 +1,43 @@
+"""Shared helpers of the export tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+MODULE_UUID = "7cf9ccf6-e20a-4e53-bd77-3c19cdc94154"
+EXPORT_OPTIONS = dict(
+    name="Acme Alerts",
+    description="Alerts from Acme",
+    uuid=MODULE_UUID,
+    date="2024-05-01",
+    kit_requirement='"*"',
+    lock=False,
+)
+
+
+def export_sample(to: Path, **options):
+    """Export the sample module (tests/export/sample_components.py) to ``to``."""
+    import kit
+    from tests.export.sample_components import AcmeModule, AlertTrigger, AuditConnector, LookupIP
+
+    return kit.export(AlertTrigger, AuditConnector, LookupIP, to=to, module=AcmeModule, **{**EXPORT_OPTIONS, **options})
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """``{relative path: bytes}`` of every file under ``root``."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> Path:
+    """A fresh export of the sample module (round trip checked)."""
+    target = tmp_path / "Acme"
+    export_sample(target)
+    return target
