@@ -279,32 +279,46 @@ class Simulation:
         )
 
     def stop(self, timeout: float = 5.0) -> str:
-        """Stop the component as the platform would (``stop()``, then force); return its final state."""
+        """Stop the component and return its final state.
+
+        A paused component is stopped as the platform would (``stop()``, so
+        ``running`` becomes False, then its loop is let run to its end); one that
+        does not end, or that is stuck in a step (a loop that never sleeps), is
+        ended by raising ``WorkerStopped`` in its thread.  A thread blocked in a
+        system call cannot be interrupted: it is left behind as a daemon thread
+        (state ``abandoned``) and the simulation can be restarted.
+        """
         worker = self._worker
         if worker is None or not worker.alive:
             return self.state
+        self._pending_marks = None
         if worker.state == "new":
             worker.request_stop()
             worker.resume(timeout)
             return worker.state
-        stop = getattr(self.instance, "stop", None)
-        if stop is not None:
-            try:
-                stop()
-            except Exception:  # noqa: S110 - forcing below
-                pass
-        deadline = _time.monotonic() + timeout / 2
-        # give the loop a chance to notice running == False, as on the platform
-        while worker.alive and _time.monotonic() < deadline:
-            if not worker.resume(max(0.05, deadline - _time.monotonic())):
-                break
-        if worker.alive:
-            worker.request_stop()
-            if worker.busy:
-                worker.raise_in_thread()
-            if not worker.resume(max(0.5, timeout / 2)):
-                worker.state = "abandoned"
-        self._pending_marks = None
+        if not worker.busy:
+            stop = getattr(self.instance, "stop", None)
+            if stop is not None:
+                try:
+                    stop()
+                except Exception:  # noqa: S110 - forcing below
+                    pass
+            deadline = _time.monotonic() + timeout / 2
+            # a few trips through the loop so it can notice running == False
+            for _ in range(10):
+                if not worker.alive or not worker.resume(max(0.05, deadline - _time.monotonic())):
+                    break
+            if not worker.alive:
+                return worker.state
+        worker.request_stop()
+        if worker.busy:
+            worker.raise_in_thread()
+        if not worker.resume(max(0.5, timeout / 2)):
+            worker.state = "abandoned"
+            self.platform._warn(
+                f"{self.name}: the worker thread is blocked (in a system call?) and could not be stopped; "
+                "it is left running in the background as a daemon thread. sim.restart() starts a new instance."
+            )
         return worker.state
 
     def restart(self) -> "Simulation":

@@ -88,6 +88,7 @@ class Worker(ThreadContext):
     def _main(self) -> None:
         self.enter()
         self._go.acquire()
+        self.state = "running"
         try:
             if self._stop_requested:
                 raise WorkerStopped
@@ -143,7 +144,8 @@ class Worker(ThreadContext):
             self._outstanding = True
             if self.state == "new":
                 self.thread.start()
-            self.state = "running" if self.state != "new" else self.state
+            else:
+                self.state = "running"
             self._go.release()
         acquired = self._back.acquire(timeout=-1 if timeout is None else timeout)
         if acquired:
