@@ -96,7 +96,7 @@ class _Trig:
     __slots__ = ("id", "rule", "spec", "kind", "cron", "event_type", "max_occ", "counter", "stored",
                  "due", "nominal", "armed_at", "warned")
 
-    def __init__(self, spec: Trigger, rule: "_Rule", counter: int, stored: int | None, armed_at: float) -> None:
+    def __init__(self, spec: Trigger, rule: "_Rule", counter: int, stored: int, armed_at: float) -> None:
         self.id: int = spec.id  # type: ignore[assignment]
         self.rule = rule
         self.spec = spec
@@ -105,7 +105,7 @@ class _Trig:
         self.event_type: str | None = spec.event_type if isinstance(spec, EventTrigger) else None
         self.max_occ: int = spec.max_occurrence if isinstance(spec, EventTrigger) else 0
         self.counter = counter
-        self.stored = stored  # counter value in the database (None: no row yet)
+        self.stored = stored  # counter value in the database (0 when there is no row yet)
         self.due: float | None = None  # when the heap should fire it (TIME_INTERVAL)
         self.nominal: float | None = None  # next_after(last_executed); None for a first run
         self.armed_at = armed_at  # when this trigger's "watcher" (re)started
@@ -231,8 +231,8 @@ class RulesEngine:
         trigs: dict[int, list[_Trig]] = {}
         for tid, rid, ttype, settings in data["triggers"]:
             spec = parse_trigger({"id": tid, "type": ttype, "settings": settings})
-            counter = states.get(tid)
-            tr = _Trig(spec, self._rules[rid], counter or 0, counter, t0)
+            counter = states.get(tid, 0)  # no row yet: a fresh state with counter 0
+            tr = _Trig(spec, self._rules[rid], counter, counter, t0)
             trigs.setdefault(rid, []).append(tr)
             self._trigs[tid] = tr
         targets: dict[int, list[Target]] = {}
@@ -349,7 +349,7 @@ class RulesEngine:
                 ]
                 tgts = [with_id(g, self._store.insert_target(rid, g.type.value, g.name, i)) for i, g in enumerate(tgts)]
             rule = _Rule(rid, description, act, None)
-            rule.set_trigs([_Trig(s, rule, 0, None, t) for s in specs])
+            rule.set_trigs([_Trig(s, rule, 0, 0, t) for s in specs])
             rule.targets = tuple(tgts)
             self._install(rule)
             return self._record(rule)
@@ -419,7 +419,7 @@ class RulesEngine:
             for s in new_specs:
                 prev = old_trigs.get(s.id)
                 # a kept id keeps its counter (the state row survives); a new id starts at 0
-                trigs.append(_Trig(s, new, prev.counter if prev else 0, prev.stored if prev else None, t))
+                trigs.append(_Trig(s, new, prev.counter if prev else 0, prev.stored if prev else 0, t))
             new.set_trigs(trigs)
             new.targets = tuple(new_tgts)
             self._install(new)
