@@ -257,7 +257,7 @@ class RulesEngine:
         known = sorted(self._event_types)
         hint = ""
         if isinstance(name, str):
-            close = difflib.get_close_matches(name, known, n=1)
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
             if close:
                 hint = f" (did you mean {close[0]!r}?)"
         return UnknownEventType(
