@@ -515,16 +515,18 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
 
 
 def _event_items(events: Any) -> list[tuple[str | None, Any]]:
+    from ._infer import plain
+
     if hasattr(events, "run_records"):
         events = events.run_records
     out = []
     for item in events:
         if isinstance(item, dict):
-            out.append((None, item))
+            out.append((None, plain(item)))
         elif hasattr(item, "event"):
-            out.append((getattr(item, "event_name", None), item.event))
+            out.append((getattr(item, "event_name", None), plain(item.event)))
         else:
-            out.append((None, item))
+            out.append((None, plain(item)))
     return out
 
 

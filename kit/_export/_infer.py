@@ -68,6 +68,17 @@ def _string_format(values: list[str]) -> str | None:
     return None
 
 
+def plain(value: Any) -> Any:
+    """Recorded (frozen) data as plain JSON values: mappings -> dict, tuples -> list."""
+    from collections.abc import Mapping
+
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def load_events(source: Any) -> list[dict]:
     """Events from a list of dicts, run records (``.event``), a simulation (``.run_records``),
     or a path to a JSON-lines / JSON file.
@@ -96,6 +107,7 @@ def load_events(source: Any) -> list[dict]:
     for index, item in enumerate(source):
         if hasattr(item, "event") and not isinstance(item, dict):
             item = item.event
+        item = plain(item)
         if not isinstance(item, dict):
             raise ValueError(
                 f"event #{index} is a {type(item).__name__} ({item!r:.80}); events must be JSON objects (dicts)"
