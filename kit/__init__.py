@@ -19,15 +19,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kit import checkpoint, constants, exceptions, storage
-from kit.action import Action
-from kit.connector import Connector, DefaultConnectorConfiguration
-from kit.module import Module, ModuleItem
-from kit.trigger import Trigger
-
 __version__ = "0.1.0"
 
+# Everything loads on first use, so `import kit` costs less than `import pydantic`.
 _LAZY = {
+    "Action": ("kit.action", "Action"),
+    "Connector": ("kit.connector", "Connector"),
+    "DefaultConnectorConfiguration": ("kit.connector", "DefaultConnectorConfiguration"),
+    "Module": ("kit.module", "Module"),
+    "ModuleItem": ("kit.module", "ModuleItem"),
+    "Trigger": ("kit.trigger", "Trigger"),
+    "checkpoint": ("kit.checkpoint", None),
+    "constants": ("kit.constants", None),
+    "exceptions": ("kit.exceptions", None),
+    "storage": ("kit.storage", None),
     "FakePlatform": ("kit._platform._platform", "FakePlatform"),
     "KitWarning": ("kit._platform._platform", "KitWarning"),
     "Simulation": ("kit._stepper._simulation", "Simulation"),
@@ -43,6 +48,11 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for static tools
+    from kit import checkpoint, constants, exceptions, storage
+    from kit.action import Action
+    from kit.connector import Connector, DefaultConnectorConfiguration
+    from kit.module import Module, ModuleItem
+    from kit.trigger import Trigger
     from kit._loader import load_component, load_module_directory
     from kit._platform._platform import FakePlatform, KitWarning
     from kit._stepper._clock import VirtualClock
@@ -56,7 +66,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'kit' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(target[0]), target[1])
+    module = importlib.import_module(target[0])
+    value = module if target[1] is None else getattr(module, target[1])
     globals()[name] = value
     return value
 

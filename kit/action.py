@@ -22,9 +22,16 @@ from kit.utils import get_as_model, is_v1_model_class, returns, type_hints
 def _validated_run(run: Any) -> Any:
     """Validate ``run``'s arguments as ``pydantic.validate_call`` does; v1 models by hand."""
     hints = type_hints(run)
-    parameters = [p for p in inspect.signature(run).parameters.values()]
-    first = parameters[0].name if parameters else None
-    model = hints.get(first) if first else None
+    parameters = list(inspect.signature(run).parameters.values())
+    first = parameters[0] if parameters else None
+    model = hints.get(first.name) if first is not None else None
+    if first is not None and model is None and isinstance(first.annotation, str):
+        owner = getattr(run, "__self__", None)
+        raise TypeError(
+            f"{type(owner).__name__}.run(self, {first.name}: {first.annotation}): kit cannot resolve the annotation "
+            f"{first.annotation!r}; with `from __future__ import annotations`, define that model at module level "
+            "(not inside a function)"
+        )
     if model is not None and is_v1_model_class(model):
 
         @wraps(run)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from kit._errors import describe_validation_error
 from kit.exceptions import CommandNotFoundError, ModuleConfigurationError
-from kit.utils import get_annotation_for, get_as_model, is_model_instance, model_dump
+from kit.utils import get_as_model, is_model_instance, model_annotation, model_dump
 
 LogLevelStr = Literal["fatal", "critical", "error", "warning", "info", "debug"]
 
@@ -115,9 +115,7 @@ class Module:
         missing = [key for key in self.manifest_required_properties() if key not in present or key not in properties]
         if missing:
             raise ModuleConfigurationError(f"Module configuration requires properties that were not found: {missing}")
-        model = get_annotation_for(type(self), "configuration")
-        if isinstance(model, property):
-            model = None
+        model = model_annotation(type(self), "configuration")
         try:
             self._configuration = get_as_model(model, configuration)
         except Exception as error:

@@ -27,8 +27,8 @@ from kit.exceptions import (
 )
 from kit.module import LogLevelStr, Module, ModuleItem
 from kit.utils import (
-    get_annotation_for,
     get_as_model,
+    model_annotation,
     is_model_instance,
     secret_fields,
     validate_with_model,
@@ -90,9 +90,7 @@ class Trigger(ModuleItem):
         self._configuration = self._coerce_configuration(configuration)
 
     def _coerce_configuration(self, configuration: Any) -> Any:
-        model = get_annotation_for(type(self), "configuration")
-        if isinstance(model, property):
-            model = None
+        model = model_annotation(type(self), "configuration")
         try:
             return get_as_model(model, configuration)
         except Exception as error:

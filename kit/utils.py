@@ -14,10 +14,11 @@ from typing import Any, Callable, Sequence
 
 from pydantic import BaseModel
 
-try:  # pydantic.v1 ships with pydantic 2; guard for exotic installs
-    from pydantic import v1 as _pydantic_v1
-except ImportError:  # pragma: no cover
-    _pydantic_v1 = None
+
+def _v1_base() -> Any:
+    # pydantic.v1 costs ~20 ms to import: no v1 model can exist before it is imported.
+    module = sys.modules.get("pydantic.v1")
+    return None if module is None else module.BaseModel
 
 
 def is_model_class(obj: Any) -> bool:
@@ -26,12 +27,14 @@ def is_model_class(obj: Any) -> bool:
         return False
     if issubclass(obj, BaseModel):
         return True
-    return _pydantic_v1 is not None and issubclass(obj, _pydantic_v1.BaseModel)
+    base = _v1_base()
+    return base is not None and issubclass(obj, base)
 
 
 def is_v1_model_class(obj: Any) -> bool:
     """True for a ``pydantic.v1`` model class."""
-    return _pydantic_v1 is not None and isinstance(obj, type) and issubclass(obj, _pydantic_v1.BaseModel)
+    base = _v1_base()
+    return base is not None and isinstance(obj, type) and issubclass(obj, base)
 
 
 def is_model_instance(obj: Any) -> bool:
@@ -60,6 +63,19 @@ def get_annotation_for(cls: type, attribute: str) -> Any:
     return None
 
 
+def model_annotation(cls: type, attribute: str) -> Any:
+    """The model annotated as ``attribute`` on ``cls`` (None if none); a string kit cannot resolve is an error."""
+    annotation = get_annotation_for(cls, attribute)
+    if isinstance(annotation, property):
+        return None
+    if isinstance(annotation, str):
+        raise TypeError(
+            f"{cls.__name__}.{attribute} is annotated with the string {annotation!r}, which kit cannot resolve: "
+            "with `from __future__ import annotations`, define that model at module level (not inside a function)"
+        )
+    return annotation
+
+
 def get_as_model(model: Any, value: Any) -> Any:
     """Coerce ``value`` (a dict or a model) into ``model``; ``None`` passes through."""
     if model is None or value is None:
@@ -81,7 +97,8 @@ def model_dump(value: Any) -> Any:
     """``model_dump()`` for v2 models, ``dict()`` for v1 models, anything else unchanged."""
     if isinstance(value, BaseModel):
         return value.model_dump()
-    if _pydantic_v1 is not None and isinstance(value, _pydantic_v1.BaseModel):
+    base = _v1_base()
+    if base is not None and isinstance(value, base):
         return value.dict()
     return value
 

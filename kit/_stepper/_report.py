@@ -40,6 +40,7 @@ class StepReport:
     storage_before: Mapping[str, Any]
     storage_after: Mapping[str, Any]
     _events: Any = field(default=None, repr=False, compare=False)
+    _warnings: Any = field(default=None, repr=False, compare=False)
 
     @property
     def events(self) -> list[str]:
@@ -54,8 +55,7 @@ class StepReport:
     @property
     def warnings(self) -> tuple[str, ...]:
         """Warnings kit added during the step (dropped or converted intake events...)."""
-        self.events  # serialising the step's events is what finds them
-        return tuple(r.message for r in self.logs if r.source == "kit" and r.level == "warning")
+        return self._warnings() if self._warnings is not None else ()
 
     @property
     def storage_changes(self) -> dict[str, tuple[Any, Any]]:

@@ -186,6 +186,10 @@ class Simulation:
         def events(first: int = events0, last: int = events1) -> list[str]:
             return _slice_events(recorder, first, last)
 
+        def kit_warnings(step: int = number) -> tuple[str, ...]:
+            recorder.materialize()  # serialising the events is what finds dropped ones
+            return tuple(r.message for r in host.logs if r.source == "kit" and r.step == step)
+
         return StepReport(
             number=number,
             component=self.name,
@@ -204,6 +208,7 @@ class Simulation:
             storage_before=before,
             storage_after=after,
             _events=events,
+            _warnings=kit_warnings,
         )
 
     def _snapshot_storage(self) -> MappingProxyType:
