@@ -90,6 +90,11 @@ def _iso(t: float) -> str:
     return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
 
 
+def _utc_column(pd: Any, col: Any) -> Any:
+    """A tz-aware UTC column with one resolution (ns) whatever pandas infers from the values."""
+    return pd.to_datetime(col, utc=True).astype("datetime64[ns, UTC]")
+
+
 class _Trig:
     """In-memory state of one trigger."""
 
@@ -833,7 +838,7 @@ class RulesEngine:
         cols = ["rule_id", "description", "action", "last_executed", "next_due", "triggers", "targets"]
         df = pd.DataFrame(rows, columns=cols)
         for c in ("last_executed", "next_due"):
-            df[c] = pd.to_datetime(df[c], utc=True)
+            df[c] = _utc_column(pd, df[c])
         return df
 
     def fires_table(self) -> "Any":
@@ -849,7 +854,7 @@ class RulesEngine:
             for f in self.fires
         ]
         df = pd.DataFrame(rows, columns=cols)
-        df["time"] = pd.to_datetime(df["time"], utc=True)
+        df["time"] = _utc_column(pd, df["time"])
         return df
 
     def keys_table(self) -> "Any":
@@ -860,7 +865,7 @@ class RulesEngine:
         rows = [(k.time, k.target_type.value, k.name, k.fingerprint, k.rule_id, k.trigger_id)
                 for k in self.key_service.records]
         df = pd.DataFrame(rows, columns=cols)
-        df["time"] = pd.to_datetime(df["time"], utc=True)
+        df["time"] = _utc_column(pd, df["time"])
         return df
 
     # ------------------------------------------------------------------ lifecycle
