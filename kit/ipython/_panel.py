@@ -1,0 +1,283 @@
+"""The ipywidgets control panel of a simulation.
+
+Widget messages reach the kernel only between cells (ipywidgets#3468), so each
+button runs a bounded amount of work (one step, N steps, or a span of virtual
+time) and returns; nothing loops in the background.  Output of the callbacks goes
+through an ``Output`` widget, since ``print`` in a callback is invisible in
+JupyterLab (ipywidgets#2380).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import ipywidgets as widgets
+
+__all__ = ["SimulationPanel"]
+
+_MASK = "***"
+_CELL_LIMIT = 160
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    else:
+        text = str(value)
+    return text if len(text) <= _CELL_LIMIT else text[: _CELL_LIMIT - 1] + "…"
+
+
+def table_html(frame: Any, rows: int, empty: str) -> str:
+    """The last ``rows`` rows of a DataFrame as a small HTML table (cells escaped and shortened)."""
+    if frame is None or len(frame) == 0:
+        return f"<div class='kit-empty' style='color:#777;padding:4px'>{html.escape(empty)}</div>"
+    tail = frame.tail(rows)
+    head = "".join(f"<th style='text-align:left;padding:2px 6px'>{html.escape(str(c))}</th>" for c in tail.columns)
+    body = []
+    for row in tail.itertuples(index=False):
+        cells = "".join(
+            f"<td style='padding:2px 6px;vertical-align:top'>{html.escape(_cell(v))}</td>" for v in row
+        )
+        body.append(f"<tr>{cells}</tr>")
+    note = ""
+    if len(frame) > rows:
+        note = f"<div style='color:#777'>last {rows} of {len(frame)} rows</div>"
+    return (
+        f"{note}<table class='kit-table' style='border-collapse:collapse;font-size:12px'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def masked_configuration(sim: Any) -> dict[str, Any]:
+    """The component's and the module's configuration with every secret field replaced by ``***``."""
+    from kit.utils import get_annotation_for, is_model_instance, model_dump, secret_fields
+
+    host = sim._host
+    names = set(host.mask.values)
+    secret_names = set(secret_fields(get_annotation_for(sim.component, "configuration")))
+    module = getattr(sim.instance, "module", None)
+    if module is not None:
+        secret_names |= set(module.manifest_secrets())
+        secret_names |= set(secret_fields(get_annotation_for(type(module), "configuration")))
+
+    def clean(value: Any) -> Any:
+        if is_model_instance(value):
+            value = model_dump(value)
+        if isinstance(value, dict):
+            return {k: (_MASK if k in secret_names else clean(v)) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if hasattr(value, "get_secret_value"):
+            return _MASK
+        if isinstance(value, str):
+            return host.mask(value) if names else value
+        return value
+
+    return {"configuration": clean(host.configuration), "module_configuration": clean(host.module_configuration)}
+
+
+class SimulationPanel(widgets.VBox):
+    """A control panel for a :class:`kit.Simulation`: buttons, virtual clock, live tables.
+
+    Buttons: **Step** (one step), **Step N**, **Run for** (a span of virtual time such
+    as ``1h``), **Stop** and **Restart**.  Tabs show the last steps, intake events,
+    playbook runs, logs, HTTP calls, the component's storage (its checkpoint), its
+    configuration (secret fields shown as ``***``) and the exception of the last
+    failing step with its traceback.  The panel refreshes after each click and, when
+    the ``kit`` extension is loaded, after each cell.
+
+    Args:
+        sim: the simulation.
+        rows: how many rows each table shows (the last ones).
+        run_max_steps: the most steps one **Run for** click may run.
+    """
+
+    TABS = ("Steps", "Events", "Runs", "Logs", "HTTP", "Storage", "Configuration", "Error")
+
+    def __init__(self, sim: Any, *, rows: int = 10, run_max_steps: int = 10_000) -> None:
+        self.sim = sim
+        self.rows = rows
+        self.run_max_steps = run_max_steps
+        self._version: tuple | None = None
+        self.title = widgets.HTML()
+        self.clock = widgets.HTML()
+        self.clock.add_class("kit-clock")
+        self.counter = widgets.HTML()
+        self.counter.add_class("kit-step-counter")
+        self.step_button = self._button("Step", "Run one step", "step-forward")
+        self.step_n_button = self._button("Step N", "Run N steps", "forward")
+        self.n_input = widgets.BoundedIntText(value=10, min=1, max=100_000, layout=widgets.Layout(width="80px"))
+        self.run_button = self._button("Run for", "Run this span of virtual time", "fast-forward")
+        self.duration_input = widgets.Text(value="1h", layout=widgets.Layout(width="80px"))
+        self.stop_button = self._button("Stop", "Stop the component as the platform would", "stop")
+        self.restart_button = self._button("Restart", "Start a new instance on the same storage", "refresh")
+        self.step_button.on_click(lambda _: self._act(lambda: self.sim.step()))
+        self.step_n_button.on_click(lambda _: self._act(lambda: self.sim.step(int(self.n_input.value))))
+        self.run_button.on_click(lambda _: self._act(self._run_for))
+        self.stop_button.on_click(lambda _: self._act(self.sim.stop))
+        self.restart_button.on_click(lambda _: self._act(self.sim.restart))
+        self.message = widgets.HTML()
+        self.message.add_class("kit-message")
+        self.output = widgets.Output()
+        self.pages = {name: widgets.HTML() for name in self.TABS}
+        for name, page in self.pages.items():
+            page.add_class(f"kit-tab-{name.lower()}")
+        self.tabs = widgets.Tab(children=list(self.pages.values()))
+        controls = widgets.HBox(
+            [
+                self.step_button,
+                self.n_input,
+                self.step_n_button,
+                self.duration_input,
+                self.run_button,
+                self.stop_button,
+                self.restart_button,
+            ],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        status = widgets.HBox([self.title, self.clock, self.counter], layout=widgets.Layout(align_items="center"))
+        super().__init__([status, controls, self.message, self.tabs, self.output])
+        self.add_class("kit-panel")
+        self.refresh(force=True)
+
+    @staticmethod
+    def _button(label: str, tooltip: str, icon: str) -> widgets.Button:
+        button = widgets.Button(description=label, tooltip=tooltip, icon=icon, layout=widgets.Layout(width="auto"))
+        button.add_class(f"kit-{label.lower().replace(' ', '-')}")
+        return button
+
+    @property
+    def buttons(self) -> tuple[widgets.Button, ...]:
+        return (self.step_button, self.step_n_button, self.run_button, self.stop_button, self.restart_button)
+
+    # -- actions -----------------------------------------------------------------------
+    def _run_for(self) -> Any:
+        from kit.ipython._session import parse_duration
+
+        seconds = parse_duration(self.duration_input.value)
+        return self.sim.run_for(seconds, max_steps=self.run_max_steps)
+
+    def _act(self, action: Any) -> None:
+        """Run one button's work, show what went wrong (without killing the kernel), refresh."""
+        for button in self.buttons:
+            button.disabled = True
+        text = ""
+        try:
+            action()
+        except Exception as error:  # shown in the panel: a callback has no cell to show a traceback in
+            from kit._stepper._simulation import StepTimeout
+
+            message = self.sim._host.mask(str(error))
+            kind = "timeout" if isinstance(error, StepTimeout) else type(error).__name__
+            text = f"<div style='color:#c62828'><b>{html.escape(kind)}</b>: {html.escape(message)}</div>"
+        finally:
+            for button in self.buttons:
+                button.disabled = False
+        self.message.value = text
+        self.refresh(force=True)
+
+    # -- rendering ---------------------------------------------------------------------
+    def _current_version(self) -> tuple:
+        sim = self.sim
+        host = sim._host
+        return (
+            len(sim.reports),
+            sim.reports[-1] if sim.reports else None,
+            sim.state,
+            host.intake._next_id,
+            len(host.runs),
+            len(host.logs),
+            len(host.http),
+            sim.platform.clock.time(),
+            id(sim.instance),
+        )
+
+    def refresh(self, force: bool = False) -> bool:
+        """Redraw from the simulation's records; return False when nothing changed (and ``force`` is false)."""
+        version = self._current_version()
+        if not force and version == self._version:
+            return False
+        self._version = version
+        sim = self.sim
+        state = sim.state
+        color = {"paused": "#2e7d32", "new": "#555", "finished": "#1565c0"}.get(state, "#c62828")
+        self.title.value = (
+            f"<b>{html.escape(sim.name)}</b> <span style='color:#777'>({html.escape(sim.component.__name__)})</span> "
+            f"<span style='color:{color}'>[{html.escape(state)}]</span>&nbsp;"
+        )
+        self.clock.value = f"&nbsp;clock <code>{_iso(sim.now)}</code>&nbsp;"
+        self.counter.value = f"&nbsp;<b>step {len(sim.reports)}</b>"
+        alive = state not in {"finished", "crashed", "stopped", "abandoned"}
+        for button in (self.step_button, self.step_n_button, self.run_button, self.stop_button):
+            button.disabled = not alive
+        rows = self.rows
+        events = sim.events
+        runs = sim.runs
+        logs = sim.logs
+        http = sim.http
+        steps = sim.steps
+        pages = {
+            "Steps": table_html(steps, rows, "no step yet: press Step"),
+            "Events": table_html(events, rows, "no intake event yet"),
+            "Runs": table_html(runs, rows, "no playbook run yet"),
+            "Logs": table_html(logs, rows, "no log line yet"),
+            "HTTP": table_html(http, rows, "no HTTP call yet"),
+            "Storage": self._storage_html(),
+            "Configuration": self._configuration_html(),
+            "Error": self._error_html(),
+        }
+        counts = {"Steps": len(steps), "Events": len(events), "Runs": len(runs), "Logs": len(logs), "HTTP": len(http)}
+        for index, name in enumerate(self.TABS):
+            self.pages[name].value = pages[name]
+            title = f"{name} ({counts[name]})" if name in counts else name
+            if name == "Error" and self._last_error() is not None:
+                title = "Error ⚠"
+            self.tabs.set_title(index, title)
+        return True
+
+    def _storage_html(self) -> str:
+        from kit._platform._records import thaw
+
+        storage = self.sim.storage
+        if not storage:
+            return "<div class='kit-empty' style='color:#777;padding:4px'>the component's storage is empty</div>"
+        mask = self.sim._host.mask
+        parts = []
+        for path, content in storage.items():
+            value = thaw(content)
+            text = value if isinstance(value, str) else json.dumps(value, indent=2, default=str, ensure_ascii=False)
+            parts.append(f"<div><code>{html.escape(path)}</code><pre style='margin:2px 0 8px'>{html.escape(mask(text))}</pre></div>")
+        return "".join(parts)
+
+    def _configuration_html(self) -> str:
+        text = json.dumps(masked_configuration(self.sim), indent=2, default=str, ensure_ascii=False)
+        return f"<pre>{html.escape(text)}</pre>"
+
+    def _last_error(self) -> tuple[Any, Any] | None:
+        for report in reversed(self.sim.reports):
+            if report.errors:
+                return report, report.errors
+        return None
+
+    def _error_html(self) -> str:
+        found = self._last_error()
+        if found is None:
+            return "<div class='kit-empty' style='color:#777;padding:4px'>no step raised an exception</div>"
+        report, errors = found
+        parts = [f"<div><b>step {report.number}</b> [{html.escape(report.status)}] at {_iso(report.start)}</div>"]
+        for error in errors:
+            parts.append(
+                f"<div style='color:#c62828'><b>{html.escape(error.type)}</b>: {html.escape(error.message)}</div>"
+                f"<pre style='font-size:11px'>{html.escape(error.traceback)}</pre>"
+            )
+        return "".join(parts)
+
+    def __repr__(self) -> str:
+        sim = self.sim
+        return f"<kit panel {sim.name}: step {len(sim.reports)}, {sim.state}, {_iso(sim.now)}>"
