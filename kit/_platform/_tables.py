@@ -51,7 +51,10 @@ def events_table(hosts: Iterable[Any]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame({"step": pd.Series(dtype="int64"), "time": _times([]), "component": pd.Series(dtype=object),
                              "batch": pd.Series(dtype="int64")})
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if len(frames) == 1:
+        return frames[0]
+    merged = pd.concat(frames, ignore_index=True)
+    return merged.sort_values(["time", "step"], kind="stable", ignore_index=True)
 
 
 def _parse_mixed(strings: list[str]) -> pd.DataFrame:
@@ -71,7 +74,7 @@ def _parse_mixed(strings: list[str]) -> pd.DataFrame:
 
 def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Playbook runs: step, time, component, event_name, request_id, directory, files, then event fields."""
-    records = [r for host in hosts for r in host.runs]
+    records = sorted((r for host in hosts for r in host.runs), key=lambda r: r.time)
     base = pd.DataFrame(
         {
             "step": pd.Series([r.step for r in records], dtype="int64"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache, partial
 import time as _time
 from pathlib import Path
 from types import MappingProxyType
@@ -169,27 +170,16 @@ class Simulation:
         worker = self._worker
         runs0, logs0, http0, rejected0, errors0, events0 = marks
         pause = worker.pause if worker is not None else None
-        pause_text = None
-        if status == "paused" and pause is not None:
-            location = f" ({os.path.basename(pause.file)}:{pause.line})" if pause.file else ""
-            if pause.kind == "sleep":
-                pause_text = f"sleep({pause.seconds:g}){location}"
-            elif pause.kind == "wait":
-                pause_text = f"wait({'' if pause.seconds is None else format(pause.seconds, 'g')}){location}"
-            else:
-                pause_text = f"{pause.kind}{location}"
+        pause_text = (
+            _pause_text(pause.kind, pause.seconds, pause.file, pause.line)
+            if status == "paused" and pause is not None
+            else None
+        )
         before = self._storage_view
         after = self._snapshot_storage()
         events1 = host.intake._next_id
         recorder = host.intake
-
-        def events(first: int = events0, last: int = events1) -> list[str]:
-            return _slice_events(recorder, first, last)
-
-        def kit_warnings(step: int = number) -> tuple[str, ...]:
-            recorder.materialize()  # serialising the events is what finds dropped ones
-            return tuple(r.message for r in host.logs if r.source == "kit" and r.step == step)
-
+        nothing = ()
         return StepReport(
             number=number,
             component=self.name,
@@ -199,16 +189,16 @@ class Simulation:
             slept=slept,
             pause=pause_text,
             where=where,
-            runs=tuple(host.runs[runs0:]),
+            runs=tuple(host.runs[runs0:]) if len(host.runs) > runs0 else nothing,
             events_pushed=events1 - events0,
-            logs=tuple(host.logs[logs0:]),
-            http=tuple(host.http[http0:]),
-            rejected=tuple(host.rejected[rejected0:]),
-            errors=tuple(e for _, e in host.errors[errors0:]),
+            logs=tuple(host.logs[logs0:]) if len(host.logs) > logs0 else nothing,
+            http=tuple(host.http[http0:]) if len(host.http) > http0 else nothing,
+            rejected=tuple(host.rejected[rejected0:]) if len(host.rejected) > rejected0 else nothing,
+            errors=tuple(e for _, e in host.errors[errors0:]) if len(host.errors) > errors0 else nothing,
             storage_before=before,
             storage_after=after,
-            _events=events,
-            _warnings=kit_warnings,
+            _events=partial(_slice_events, recorder, events0, events1),
+            _warnings=partial(_kit_warnings, host, number),
         )
 
     def _snapshot_storage(self) -> MappingProxyType:
@@ -425,6 +415,21 @@ class Simulation:
         from kit._platform._tables import simulation_html
 
         return simulation_html(self)
+
+
+@lru_cache(maxsize=256)
+def _pause_text(kind: str, seconds: float | None, file: str | None, line: int | None) -> str:
+    location = f" ({os.path.basename(file)}:{line})" if file else ""
+    if kind == "sleep":
+        return f"sleep({seconds:g}){location}"
+    if kind == "wait":
+        return f"wait({'' if seconds is None else format(seconds, 'g')}){location}"
+    return f"{kind}{location}"
+
+
+def _kit_warnings(host: Any, step: int) -> tuple[str, ...]:
+    host.intake.materialize()  # serialising the events is what finds dropped ones
+    return tuple(r.message for r in host.logs if r.source == "kit" and r.step == step)
 
 
 def _slice_events(recorder: Any, first: int, last: int) -> list[str]:

@@ -77,6 +77,8 @@ class Worker(ThreadContext):
         self._back = allocate_lock()
         self._back.acquire()
         self._outstanding = False
+        self._pauses = 0  # handoffs made by the worker
+        self._seen = 0  # handoffs taken by the controller
         self._stop_requested = False
         self._paused_since_marker = False
         self.pause: Pause | None = None
@@ -102,6 +104,7 @@ class Worker(ThreadContext):
         finally:
             self.pause = None
             self.exit()
+            self._pauses += 1
             self._back.release()
 
     def _pause(self, kind: str, seconds: float | None, wake_at: float | None) -> None:
@@ -109,6 +112,7 @@ class Worker(ThreadContext):
         self.pause = Pause(kind, seconds, wake_at, file, line)
         self.state = "paused"
         self._paused_since_marker = True
+        self._pauses += 1
         self._back.release()
         self._go.acquire()
         self.state = "running"
@@ -140,6 +144,13 @@ class Worker(ThreadContext):
 
     def resume(self, timeout: float | None) -> bool:
         """Let the worker run to its next pause; False if ``timeout`` real seconds passed first."""
+        if self._outstanding and self._pauses > self._seen:
+            # An interrupt (KeyboardInterrupt) hit the previous wait around the handoff: the worker has
+            # paused; take its token if the interrupted call did not.
+            self._back.acquire(timeout=0.2)
+            self._seen = self._pauses
+            self._outstanding = False
+            return True
         if not self._outstanding:
             self._outstanding = True
             if self.state == "new":
@@ -149,6 +160,7 @@ class Worker(ThreadContext):
             self._go.release()
         acquired = self._back.acquire(timeout=-1 if timeout is None else timeout)
         if acquired:
+            self._seen = self._pauses
             self._outstanding = False
         return acquired
 

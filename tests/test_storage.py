@@ -1,0 +1,84 @@
+"""kit.storage: PersistentJSON (atomic), write, temp_directory, per-component DATA_STORAGE."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+import kit
+from kit import constants
+from kit.storage import PersistentJSON, get_data_path, temp_directory, write
+
+
+def test_persistent_json_round_trip(tmp_path):
+    with PersistentJSON("context.json", tmp_path) as context:
+        context["cursor"] = "abc"
+    assert (tmp_path / "context.json").read_text() == '{"cursor":"abc"}'
+    with PersistentJSON("context.json", tmp_path) as context:
+        assert context == {"cursor": "abc"}
+
+
+def test_persistent_json_dumps_even_when_the_block_raises(tmp_path):
+    with pytest.raises(RuntimeError):
+        with PersistentJSON("context.json", tmp_path) as context:
+            context["a"] = 1
+            raise RuntimeError("boom")
+    assert (tmp_path / "context.json").read_text() == '{"a":1}'
+
+
+def test_persistent_json_invalid_file_gives_empty_dict(tmp_path):
+    (tmp_path / "context.json").write_text("{not json")
+    with PersistentJSON("context.json", tmp_path) as context:
+        assert context == {}
+
+
+def test_a_crash_during_a_write_keeps_the_previous_content(tmp_path, monkeypatch):
+    with PersistentJSON("context.json", tmp_path) as context:
+        context["cursor"] = "old"
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        with PersistentJSON("context.json", tmp_path) as context:
+            context["cursor"] = "new"
+    monkeypatch.undo()
+    assert (tmp_path / "context.json").read_text() == '{"cursor":"old"}'
+    assert [p.name for p in tmp_path.iterdir()] == ["context.json"]  # no temp file left behind
+
+
+def test_write_and_temp_directory(tmp_path):
+    relative = write("test.txt", "hello", data_path=tmp_path)
+    assert relative.name == "test.txt" and len(relative.parts) == 2
+    assert (tmp_path / relative).read_text() == "hello"
+    flat = write("data.json", {"a": 1}, temp_dir=False, data_path=tmp_path)
+    assert flat == Path("data.json")
+    assert (tmp_path / "data.json").read_bytes() == b'{"a":1}'
+    name = temp_directory(tmp_path)
+    assert (tmp_path / name).is_dir()
+
+
+def test_data_storage_is_the_components_folder_when_hosted(platform):
+    seen = []
+
+    class Where(kit.Trigger):
+        def run(self):
+            seen.append((constants.DATA_STORAGE, get_data_path()))
+            with PersistentJSON("state.json") as state:  # no data_path: DATA_STORAGE
+                state["x"] = 1
+            time.sleep(1)
+
+    sim = platform.load(Where)
+    sim.step()
+    assert seen == [(str(sim.data_path), sim.data_path)]
+    assert dict(sim.storage) == {"state.json": {"x": 1}}
+    assert constants.DATA_STORAGE == "/symphony_data"  # other threads: the real default
+
+
+def test_data_storage_can_be_monkeypatched(monkeypatch, tmp_path):
+    monkeypatch.setattr(constants, "DATA_STORAGE", str(tmp_path))
+    assert get_data_path() == tmp_path
