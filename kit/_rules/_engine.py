@@ -38,6 +38,7 @@ import math
 import threading
 import warnings
 from collections import deque
+from collections.abc import Mapping as AbcMapping
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -95,6 +96,10 @@ def _utc_column(pd: Any, col: Any) -> Any:
     return pd.to_datetime(col, utc=True).astype("datetime64[ns, UTC]")
 
 
+def _fire_order(tr: "_Trig") -> tuple[int, int]:
+    return (tr.rule.id, tr.id)
+
+
 class _Trig:
     """In-memory state of one trigger."""
 
@@ -118,7 +123,8 @@ class _Trig:
 
 
 class _Rule:
-    __slots__ = ("id", "description", "action", "last", "trigs", "targets", "time_trigs", "event_trigs", "record")
+    __slots__ = ("id", "description", "action", "last", "trigs", "targets", "time_trigs", "event_trigs", "record",
+                 "runnable")
 
     def __init__(self, rid: int, description: str, action: Any, last: float | None) -> None:
         self.id = rid
@@ -130,6 +136,7 @@ class _Rule:
         self.time_trigs: list[_Trig] = []
         self.event_trigs: list[_Trig] = []
         self.record: Rule | None = None
+        self.runnable: Any = None  # the action object handed to run_action, resolved on first fire
 
     def set_trigs(self, trigs: list[_Trig]) -> None:
         self.trigs = trigs
@@ -319,6 +326,8 @@ class RulesEngine:
                 f"action {action!r} registered as {name!r} is not runnable: give an Action class, a callable or a playbook list"
             )
         self._actions[name] = action
+        for rule in getattr(self, "_rules", {}).values():
+            rule.runnable = None  # names may now resolve differently
 
     # ------------------------------------------------------------------ CRUD
 
@@ -612,52 +621,60 @@ class RulesEngine:
         mapping with those keys. All are validated before any is processed.
         """
         items = []
+        make = self._event_item
         for ev in events:
-            if isinstance(ev, Mapping):
-                items.append(self._event_item(ev.get("type"), ev.get("source"), ev.get("target"), ev.get("data")))
+            if type(ev) is tuple or isinstance(ev, list):
+                items.append(make(*ev))
+            elif isinstance(ev, AbcMapping):
+                items.append(make(ev.get("type"), ev.get("source"), ev.get("target"), ev.get("data")))
             else:
-                items.append(self._event_item(*ev))
+                raise TypeError(f"cannot read event {ev!r}: give (type, source, target[, data]) or a mapping with those keys")
         return self._submit(items)
 
     def _event_item(self, etype: Any, source: Any, target: Any, data: Any = None) -> tuple:
         if etype not in self._event_types:
             raise self._unknown_event_type(etype, " published")
-        if source is None:
-            source = ""
-        if target is None:
-            target = ""
-        if not isinstance(source, str) or not isinstance(target, str):
-            raise TypeError(
-                f"event source and target must be strings (the client and the topic), got {source!r} and {target!r}"
-            )
+        if type(source) is not str or type(target) is not str:
+            source = "" if source is None else source
+            target = "" if target is None else target
+            if not isinstance(source, str) or not isinstance(target, str):
+                raise TypeError(
+                    f"event source and target must be strings (the client and the topic), got {source!r} and {target!r}"
+                )
         return ("ev", float(self._now()), etype, source, target, data)
 
     def _submit(self, items: Iterable[tuple]) -> tuple[FireRecord, ...]:
         self._check_open()
         self._inbox.extend(items)
         out: list[FireRecord] = []
+        lock = self._lock
         while True:
-            if not self._lock.acquire(timeout=0.005):
+            if not lock.acquire(False):
+                # Someone else holds the lock. If it is running fires, it drains the inbox
+                # (our items included) before it leaves: return instead of waiting, so an
+                # action that waits for this thread can never deadlock.
                 if self._busy:
-                    return tuple(out)  # the thread running fires drains the inbox before it leaves
-                continue
+                    return tuple(out)
+                if not lock.acquire(timeout=0.005):
+                    continue
             try:
                 self._check_open()
                 if self._busy:  # called from inside an action: the enclosing drain processes it
                     return tuple(out)
                 self._busy = True
                 try:
-                    out.extend(self._drain())
+                    self._drain(out)
                 finally:
                     self._busy = False
             finally:
-                self._lock.release()
+                lock.release()
             if not self._inbox:
                 return tuple(out)
 
-    def _drain(self) -> list[FireRecord]:
-        out: list[FireRecord] = []
+    def _drain(self, out: list[FireRecord]) -> None:
+        """Process queued requests and events in virtual-time order, then write the changes."""
         inbox, events = self._inbox, self._events
+        process = self._process_event
         try:
             while True:
                 while inbox:
@@ -667,20 +684,23 @@ class RulesEngine:
                     if item[1] > self._horizon:
                         self._horizon = item[1]
                 due = self._peek_due()
-                if due is not None and due <= self._horizon and (not events or due <= events[0][1]):
+                if due is not None and due > self._horizon:
+                    due = None
+                if due is not None and (not events or due <= events[0][1]):
                     self._fire_time(out)
                 elif events:
-                    _, t, etype, source, target, data = events.popleft()
-                    if t > self._cursor:
-                        self._cursor = t
-                    self._process_event(t, etype, source, target, data, out)
+                    # Events up to the next due TIME_INTERVAL slot; a fire may reschedule, so re-check after one.
+                    limit = math.inf if due is None else due
+                    popleft = events.popleft
+                    while events and events[0][1] < limit:
+                        if process(popleft(), out):
+                            break
                 elif not inbox:
                     break
         finally:
             if self._horizon > self._cursor:
                 self._cursor = self._horizon
             self._flush()
-        return out
 
     def _fire_time(self, out: list[FireRecord]) -> None:
         due, _, tid = heapq.heappop(self._heap)
@@ -705,10 +725,14 @@ class RulesEngine:
         tr.due = None  # consumed; _fire reschedules it from the new last_executed
         self._fire(tr.rule, tr, fire_t, reason, None, out)
 
-    def _process_event(self, t: float, etype: str, source: str, target: str, data: Any, out: list[FireRecord]) -> None:
+    def _process_event(self, item: tuple, out: list[FireRecord]) -> bool:
+        """Count one event for the EVENT triggers of its type; fire those at their maximum. True if any fired."""
+        _, t, etype, source, target, data = item
+        if t > self._cursor:
+            self._cursor = t
         idx = self._by_type.get(etype)
         if idx is None:
-            return
+            return False
         a = idx.by_source.get(source)
         b = idx.by_target.get(target)
         if a and b:
@@ -716,25 +740,28 @@ class RulesEngine:
         else:
             matched = a or b or ()
         firing: list[_Trig] | None = None
-        dirty = self._dirty_trigs
+        add_dirty = self._dirty_trigs.add
         for tr in matched:
             c = tr.counter + 1
             tr.counter = c
-            dirty.add(tr)
+            add_dirty(tr)
             if c >= tr.max_occ:
                 if firing is None:
-                    firing = []
-                firing.append(tr)
+                    firing = [tr]
+                else:
+                    firing.append(tr)
         if idx.armed:  # the check runs on every event of the type, matching or not
             for tr in idx.armed:
                 if firing is None:
-                    firing = []
-                if tr not in firing:
+                    firing = [tr]
+                elif tr not in firing:
                     firing.append(tr)
         if firing is None:
-            return
-        firing.sort(key=lambda x: (x.rule.id, x.id))
-        ev = Event(etype, source, target, datetime.fromtimestamp(t, UTC), data)
+            return False
+        if len(firing) > 1:
+            firing.sort(key=_fire_order)
+        when = datetime.fromtimestamp(t, UTC)
+        ev = Event(etype, source, target, when, data)
         for tr in firing:
             if self._trigs.get(tr.id) is not tr:  # removed or updated by an earlier action of this event
                 continue
@@ -743,10 +770,12 @@ class RulesEngine:
                 reason += " (checked on a non-matching event)"
             tr.counter = 0
             idx.armed.discard(tr)
-            dirty.add(tr)
-            self._fire(tr.rule, tr, t, reason, ev, out)
+            add_dirty(tr)
+            self._fire(tr.rule, tr, t, reason, ev, out, when)
+        return True
 
-    def _fire(self, rule: _Rule, tr: _Trig, t: float, reason: str, ev: Event | None, out: list[FireRecord]) -> None:
+    def _fire(self, rule: _Rule, tr: _Trig, t: float, reason: str, ev: Event | None, out: list[FireRecord],
+              when: datetime | None = None) -> None:
         # Order of the original rule watcher: save last_executed, tell every trigger, run the action.
         rule.last = t
         rule.record = None
@@ -754,7 +783,7 @@ class RulesEngine:
         for tt in rule.time_trigs:
             self._schedule(tt)
         result, error = self._execute(rule, tr, t, ev)
-        rec = FireRecord(rule.id, tr.id, tr.kind, datetime.fromtimestamp(t, UTC), reason, result, error, ev)
+        rec = FireRecord(rule.id, tr.id, tr.kind, when or datetime.fromtimestamp(t, UTC), reason, result, error, ev)
         self._fires.append(rec)
         out.append(rec)
 
@@ -770,9 +799,12 @@ class RulesEngine:
                 except Exception as exc:  # a fake service should not fail, but a custom one may
                     errors.append(f"{g}: {type(exc).__name__}: {exc}")
             return tuple(rotated), ("; ".join(errors) or None)
-        obj, err = materialise(action, self._actions)
-        if err is not None:
-            return None, err
+        obj = rule.runnable
+        if obj is None:
+            obj, err = materialise(action, self._actions)
+            if err is not None:
+                return None, err
+            rule.runnable = obj
         if self._run_action is None:
             return None, f"action {describe_action(action)} needs a runner: create RulesEngine(..., run_action=...)"
         try:
@@ -781,22 +813,29 @@ class RulesEngine:
             return None, f"{type(exc).__name__}: {exc}"
 
     def _flush(self) -> None:
-        """Write what changed during this call in one transaction (committed before returning)."""
-        if not self._dirty_rules and not self._dirty_trigs:
+        """Write what changed during this call, committed before the call returns.
+
+        One changed value is one statement (SQLite makes it its own transaction); more are
+        written in one explicit transaction.
+        """
+        dirty_rules, dirty_trigs = self._dirty_rules, self._dirty_trigs
+        if not dirty_rules and not dirty_trigs:
             return
         rules, trigs = self._rules, self._trigs
-        rule_rows = [(r.last, r.id) for r in self._dirty_rules if rules.get(r.id) is r]
-        changed = [tr for tr in self._dirty_trigs if tr.counter != tr.stored and trigs.get(tr.id) is tr]
-        if rule_rows or changed:
-            with self._store.transaction():
-                if rule_rows:
-                    self._store.set_last_executed(rule_rows)
-                if changed:
-                    self._store.set_counters([(tr.id, tr.counter) for tr in changed])
+        rule_rows = [(r.last, r.id) for r in dirty_rules if rules.get(r.id) is r]
+        changed = [tr for tr in dirty_trigs if tr.counter != tr.stored and trigs.get(tr.id) is tr]
+        n = len(rule_rows) + len(changed)
+        if n == 1:
+            if rule_rows:
+                self._store.set_last_executed_one(*rule_rows[0])
+            else:
+                self._store.set_counter_one(changed[0].id, changed[0].counter)
+        elif n:
+            self._store.write_batch(rule_rows, [(tr.id, tr.counter) for tr in changed])
         for tr in changed:
             tr.stored = tr.counter
-        self._dirty_rules.clear()
-        self._dirty_trigs.clear()
+        dirty_rules.clear()
+        dirty_trigs.clear()
 
     # ------------------------------------------------------------------ results
 

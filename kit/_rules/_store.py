@@ -54,6 +54,13 @@ CREATE INDEX IF NOT EXISTS targets_rule ON targets(rule_id);
 """
 
 
+_UPDATE_LAST = "UPDATE rules SET last_executed = ? WHERE id = ?"
+_UPSERT_COUNTER = (
+    "INSERT INTO trigger_state (trigger_id, counter) VALUES (?, ?) "
+    "ON CONFLICT(trigger_id) DO UPDATE SET counter = excluded.counter"
+)
+
+
 class Store:
     """Thin wrapper over one ``sqlite3`` connection. The engine serialises access with its lock."""
 
@@ -154,15 +161,40 @@ class Store:
 
     def set_last_executed(self, rows: Iterable[tuple[float | None, int]]) -> None:
         """rows: (last_executed, rule_id)."""
-        self.conn.executemany("UPDATE rules SET last_executed = ? WHERE id = ?", rows)
+        self.conn.executemany(_UPDATE_LAST, rows)
+
+    def set_last_executed_one(self, last_executed: float | None, rule_id: int) -> None:
+        """One statement outside BEGIN/COMMIT: SQLite runs it as its own (atomic, committed) transaction."""
+        self.conn.execute(_UPDATE_LAST, (last_executed, rule_id))
+
+    def set_counter_one(self, trigger_id: int, counter: int) -> None:
+        """One upsert as its own transaction (see :meth:`set_last_executed_one`)."""
+        self.conn.execute(_UPSERT_COUNTER, (trigger_id, counter))
 
     def set_counters(self, rows: Iterable[tuple[int, int]]) -> None:
         """rows: (trigger_id, counter); upsert, as the original creates the state row on first save."""
-        self.conn.executemany(
-            "INSERT INTO trigger_state (trigger_id, counter) VALUES (?, ?) "
-            "ON CONFLICT(trigger_id) DO UPDATE SET counter = excluded.counter",
-            rows,
-        )
+        self.conn.executemany(_UPSERT_COUNTER, rows)
+
+    def write_batch(self, rule_rows: list[tuple[float | None, int]], counter_rows: list[tuple[int, int]]) -> None:
+        """last_executed rows and counter rows in one transaction (the hot path of publish and run_due)."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # executemany pays a setup cost; a few single statements are cheaper
+            if len(rule_rows) > 8:
+                conn.executemany(_UPDATE_LAST, rule_rows)
+            else:
+                for row in rule_rows:
+                    conn.execute(_UPDATE_LAST, row)
+            if len(counter_rows) > 8:
+                conn.executemany(_UPSERT_COUNTER, counter_rows)
+            else:
+                for row in counter_rows:
+                    conn.execute(_UPSERT_COUNTER, row)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def add_event_type(self, name: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO event_types (name) VALUES (?)", (name,))
