@@ -129,7 +129,7 @@ class ComponentHost:
     # -- what components call -------------------------------------------------------
     def record_run(self, item: Any, event_name: str, event: Any, directory: Path | None, remove: bool) -> None:
         try:
-            frozen = freeze(json.loads(json.dumps(event)))
+            frozen = freeze(_mask_data(json.loads(json.dumps(event)), self.mask))
         except (TypeError, ValueError) as error:
             raise TypeError(
                 f"send_event({event_name!r}, ...): the event is not JSON-serialisable ({error}); "

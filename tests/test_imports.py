@@ -1,0 +1,71 @@
+"""kit._imports: rewriting imports between sekoia_automation and kit, both ways."""
+
+from __future__ import annotations
+
+import pytest
+
+from kit._imports import ImportRewriteError, rewrite_imports
+
+
+def test_to_kit_keeps_the_rest_of_the_file():
+    source = (
+        "import time  # keep me\n"
+        "from sekoia_automation.trigger import Trigger  # comment\n"
+        "from sekoia_automation import constants\n"
+        "import sekoia_automation.storage\n"
+        "from mypkg.client import Client\n"
+        "x = sekoia_automation.storage.write\n"
+    )
+    assert rewrite_imports(source, to="kit", local_packages={"mypkg": "_private.mypkg"}) == (
+        "import time  # keep me\n"
+        "from kit.trigger import Trigger  # comment\n"
+        "from kit import constants\n"
+        "import kit.storage, kit as sekoia_automation\n"
+        "from _private.mypkg.client import Client\n"
+        "x = sekoia_automation.storage.write\n"
+    )
+
+
+def test_to_sekoia_automation_maps_top_level_names_and_attributes():
+    source = (
+        "import kit\n"
+        "from kit import Trigger, constants, DefaultConnectorConfiguration\n"
+        "from kit.storage import PersistentJSON\n"
+        "def f():\n"
+        "    from kit import Action, Module\n"
+        "class A(kit.Action):\n"
+        "    pass\n"
+    )
+    assert rewrite_imports(source, to="sekoia_automation") == (
+        "from sekoia_automation.action import Action\n"
+        "from sekoia_automation.trigger import Trigger\n"
+        "from sekoia_automation import constants\n"
+        "from sekoia_automation.connector import DefaultConnectorConfiguration\n"
+        "from sekoia_automation.storage import PersistentJSON\n"
+        "def f():\n"
+        "    from sekoia_automation.action import Action\n"
+        "    from sekoia_automation.module import Module\n"
+        "class A(Action):\n"
+        "    pass\n"
+    )
+
+
+def test_round_trip():
+    source = "from sekoia_automation.connector import Connector, DefaultConnectorConfiguration\n"
+    there = rewrite_imports(source, to="kit")
+    assert there == "from kit.connector import Connector, DefaultConnectorConfiguration\n"
+    assert rewrite_imports(there, to="sekoia_automation") == source
+
+
+def test_kit_only_names_cannot_be_exported():
+    with pytest.raises(ImportRewriteError) as error:
+        rewrite_imports("from kit import FakePlatform\n", to="sekoia_automation")
+    assert str(error.value) == (
+        "line 1: kit.FakePlatform is part of kit's development kit and has no sekoia_automation equivalent; keep "
+        "it out of the module's code (tests may use it)"
+    )
+
+
+def test_bad_direction():
+    with pytest.raises(ValueError, match=r"^to='x': expected 'kit' or 'sekoia_automation'$"):
+        rewrite_imports("", to="x")

@@ -1,0 +1,115 @@
+"""kit._loader: code written for sekoia_automation loads on kit, from files, packages and module directories."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import kit
+from kit._loader import ComponentLoadError, load_component, load_module_directory
+
+DATA = Path(__file__).parent / "data"
+ACME = DATA / "modules" / "Acme"
+
+
+def test_module_directory_loads_with_its_registrations_and_module_class():
+    directory = load_module_directory(ACME)
+    assert directory.names() == ["alerts_trigger"]
+    trigger = directory.component("alerts_trigger")
+    assert issubclass(trigger, kit.Trigger)
+    assert directory.component("AlertsTrigger") is trigger
+    assert directory.module_class.__name__ == "AcmeModule"
+    assert directory.manifest_for("alerts_trigger")["name"] == "Alerts"
+    assert not any(name.split(".")[0] == "acme_modules" for name in sys.modules)  # private names only
+
+
+def test_module_directory_simulation(platform):
+    directory = load_module_directory(ACME)
+    platform.http.get("https://api.acme.test/alerts", json={"items": [{"id": 7}]})
+    sim = directory.simulate(platform, "alerts_trigger", {"frequency": 10}, {"api_key": "acme-key-1"})
+    report = sim.step()
+    assert [dict(r.event)["id"] for r in report.runs] == [7]
+    assert report.runs[0].event["seen"] == "2024-01-01T00:00:00+00:00"  # datetime.now() on the virtual clock
+    assert dict(report.storage_after)["context.json"] == {"last": "2024-01-01T00:00:00+00:00"}
+
+
+def test_configuration_is_checked_against_the_manifest_schema(platform):
+    directory = load_module_directory(ACME)
+    with pytest.raises(ValueError) as error:
+        directory.simulate(platform, "alerts_trigger", {"frequency": 0}, {"api_key": "k"})
+    assert str(error.value) == (
+        "arguments of alerts_trigger (Acme) does not match the manifest schema (1 error):\n"
+        "  - frequency: 0 is less than the minimum of 1"
+    )
+    with pytest.raises(ValueError) as error:
+        directory.simulate(platform, "alerts_trigger", {"frequency": 5}, {"base_url": "x"})
+    assert str(error.value) == (
+        "module configuration of Acme does not match the manifest schema (1 error):\n"
+        "  - (root): 'api_key' is a required property"
+    )
+
+
+def test_unknown_docker_parameters():
+    directory = load_module_directory(ACME)
+    with pytest.raises(ComponentLoadError) as error:
+        directory.component("nope")
+    assert str(error.value) == "Acme: no component is registered under 'nope' in main.py; registered: alerts_trigger"
+
+
+def test_directory_without_main_or_manifest(tmp_path):
+    with pytest.raises(ComponentLoadError) as error:
+        load_module_directory(tmp_path)
+    assert str(error.value) == f"{tmp_path} is not a module directory: it has no manifest.json"
+    (tmp_path / "manifest.json").write_text("{}")
+    with pytest.raises(ComponentLoadError) as error:
+        load_module_directory(tmp_path)
+    assert str(error.value) == (
+        f"{tmp_path} has no main.py: a module directory registers its components in main.py "
+        '(module.register(Class, "docker_parameters")); create it, or `kit generate-files` it'
+    )
+
+
+def test_file_target_and_missing_class():
+    cls = load_component(f"{DATA / 'real_sdk' / 'components.py'}:AlertTrigger")
+    assert issubclass(cls, kit.Trigger)
+    with pytest.raises(ComponentLoadError) as error:
+        load_component(f"{DATA / 'real_sdk' / 'components.py'}:Nope")
+    assert str(error.value) == (
+        f"{DATA / 'real_sdk' / 'components.py'} has no class 'Nope'; the components defined there are: "
+        "AlertTrigger, CountingConnector, LookupAction"
+    )
+
+
+def test_unknown_targets_say_what_was_looked_for():
+    with pytest.raises(ComponentLoadError) as error:
+        load_component("no/such/file.py:Cls")
+    assert str(error.value) == f"no such file: no/such/file.py (looked for it from {Path.cwd()})"
+    with pytest.raises(ComponentLoadError) as error:
+        load_component("no_such_package.module:Cls")
+    assert str(error.value) == (
+        "cannot import 'no_such_package.module': no such module on sys.path (looked for no_such_package.module:Cls)"
+    )
+    with pytest.raises(ComponentLoadError) as error:
+        load_component("justaname")
+    assert str(error.value) == (
+        f"cannot find 'justaname': it is not a directory or a .py file (looked in {Path.cwd()}), and a "
+        "'package.module:Class' target needs its ':Class'"
+    )
+
+
+def test_dotted_target_for_real_sdk_code(monkeypatch):
+    monkeypatch.syspath_prepend(str(DATA / "modules" / "Acme"))
+    cls = load_component("acme_modules.trigger_alerts:AlertsTrigger")
+    assert issubclass(cls, kit.Trigger)
+
+
+def test_unsupported_sdk_parts_are_named(tmp_path):
+    (tmp_path / "uses_async.py").write_text("from sekoia_automation.aio.connector import AsyncConnector\n")
+    with pytest.raises(ComponentLoadError) as error:
+        load_component(f"{tmp_path / 'uses_async.py'}:X")
+    assert str(error.value) == (
+        f"{tmp_path / 'uses_async.py'}: import of sekoia_automation.aio.connector: AsyncConnector "
+        "(sekoia_automation.aio) is not implemented by kit; use the synchronous Connector"
+    )
