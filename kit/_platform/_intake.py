@@ -20,6 +20,20 @@ from kit.utils import is_model_instance, model_dump_json
 
 _dumps = orjson.dumps
 
+# Event ids are positional strings ("0", "1", ...), unique within a recorder.  Creating a str per
+# event is most of the cost of a push, so the strings are made once per process and shared.
+_id_pool: list[str] = []
+_id_pool_lock = threading.Lock()
+
+
+def _ids(start: int, stop: int) -> list[str]:
+    if stop > len(_id_pool):
+        with _id_pool_lock:
+            if stop > len(_id_pool):
+                grow = max(stop, 2 * len(_id_pool), 65_536)
+                _id_pool.extend(map(str, range(len(_id_pool), grow)))
+    return _id_pool[start:stop]
+
 
 class IntakeRecorder:
     """Events pushed by one component, in push order."""
@@ -51,7 +65,7 @@ class IntakeRecorder:
             start = self._next_id
             self._next_id = start + len(batch)
             self.version += 1
-        return list(map(str, range(start, start + len(batch))))
+        return _ids(start, start + len(batch))
 
     def __len__(self) -> int:
         self.materialize()
