@@ -8,7 +8,6 @@ rest of the file keeps its formatting and comments.
 from __future__ import annotations
 
 import ast
-from typing import Iterable
 
 # kit's top-level names and the sekoia_automation module that defines each
 TOP_LEVEL = {
