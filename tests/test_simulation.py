@@ -240,3 +240,21 @@ def _interrupt_main():
     import _thread
 
     _thread.interrupt_main()
+
+
+def test_a_component_blocked_on_a_socket_is_given_back_and_stopped(platform):
+    import socket
+
+    class Blocked(kit.Trigger):
+        def run(self):
+            reader, writer = socket.socketpair()
+            reader.recv(10)  # nobody ever writes
+
+    sim = platform.load(Blocked)
+    started = time.monotonic()
+    with pytest.raises(kit.StepTimeout) as error:
+        sim.step(timeout=0.5)
+    assert time.monotonic() - started < 1.5
+    assert f"{__file__}:{Blocked.run.__code__.co_firstlineno + 2} in run()" in str(error.value)
+    assert sim.stop() == "stopped"
+    assert not sim._worker.thread.is_alive() or sim._worker.thread.join(1) is None

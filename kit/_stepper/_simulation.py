@@ -279,7 +279,8 @@ class Simulation:
         A paused component is stopped as the platform would (``stop()``, so
         ``running`` becomes False, then its loop is let run to its end); one that
         does not end, or that is stuck in a step (a loop that never sleeps), is
-        ended by raising ``WorkerStopped`` in its thread.  A thread blocked in a
+        ended by raising ``WorkerStopped`` in its thread; one blocked reading a
+        socket has that socket shut down first.  A thread blocked in any other
         system call cannot be interrupted: it is left behind as a daemon thread
         (state ``abandoned``) and the simulation can be restarted.
         """
@@ -308,7 +309,10 @@ class Simulation:
         worker.request_stop()
         if worker.busy:
             worker.raise_in_thread()
-        if not worker.resume(max(0.5, timeout / 2)):
+            if not worker.resume(0.2):
+                # blocked in a system call: a socket it reads from can be shut down to wake it
+                worker.unblock_sockets()
+        if worker.alive and not worker.resume(max(0.5, timeout / 2)):
             worker.state = "abandoned"
             self.platform._warn(
                 f"{self.name}: the worker thread is blocked (in a system call?) and could not be stopped; "

@@ -172,6 +172,26 @@ class Worker(ThreadContext):
     def request_stop(self) -> None:
         self._stop_requested = True
 
+    def unblock_sockets(self) -> int:
+        """Shut down the sockets the worker's frames hold, so a blocking call returns; how many."""
+        import socket
+
+        frame = sys._current_frames().get(self.thread.ident or 0)
+        seen: set[int] = set()
+        count = 0
+        while frame is not None:
+            for value in list(frame.f_locals.values()):
+                for candidate in (value, getattr(value, "sock", None), getattr(value, "_sock", None)):
+                    if isinstance(candidate, socket.socket) and id(candidate) not in seen:
+                        seen.add(id(candidate))
+                        try:
+                            candidate.shutdown(socket.SHUT_RDWR)
+                            count += 1
+                        except OSError:
+                            pass
+            frame = frame.f_back
+        return count
+
     def raise_in_thread(self) -> None:
         """Ask CPython to raise WorkerStopped in the worker at its next bytecode."""
         ident = self.thread.ident
