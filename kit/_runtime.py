@@ -164,7 +164,13 @@ class _DateMeta(type):
 
 
 class VirtualDatetime(_RealDatetime, metaclass=_DatetimeMeta):
-    """``datetime.datetime`` whose ``now``/``utcnow``/``today`` follow the thread's virtual clock."""
+    """``datetime.datetime`` whose ``now``/``utcnow``/``today`` follow the thread's virtual clock.
+
+    It never makes instances of itself: constructors return plain ``datetime`` objects.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _RealDatetime:  # type: ignore[misc]
+        return _RealDatetime(*args, **kwargs)
 
     @classmethod
     def now(cls, tz: _datetime_module.tzinfo | None = None) -> _RealDatetime:
@@ -188,9 +194,18 @@ class VirtualDatetime(_RealDatetime, metaclass=_DatetimeMeta):
 class VirtualDate(_RealDate, metaclass=_DateMeta):
     """``datetime.date`` whose ``today`` follows the thread's virtual clock."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> _RealDate:  # type: ignore[misc]
+        return _RealDate(*args, **kwargs)
+
     @classmethod
     def today(cls) -> _RealDate:
         return VirtualDatetime.now().date()
+
+
+for _cls, _name in ((VirtualDatetime, "datetime"), (VirtualDate, "date")):
+    # so help(), reprs of the class and pickling show the familiar names
+    _cls.__name__ = _cls.__qualname__ = _name
+    _cls.__module__ = "datetime"
 
 
 class _VirtualDatetimeModule(types.ModuleType):
