@@ -40,6 +40,7 @@ class Package:
     module_import: tuple[str, str] = ("", "")
     component_files: dict[str, str] = field(default_factory=dict)  # class name -> relative .py path
     third_party: list[str] = field(default_factory=list)  # top-level module names imported
+    http_components: set[str] = field(default_factory=set)  # class names whose code imports an HTTP client
 
     def locate(self, file: str, line: int) -> SourceSpan | None:
         """The span of ``file`` that holds ``line`` (1-based), if it came from captured source."""
@@ -81,14 +82,49 @@ def _render_import(stmt: Stmt, names: set[str]) -> str:
     return stmt.text
 
 
-def _rewrite(text: str) -> str:
+def _rewrite(text: str, relpath: str) -> str:
     if not text.strip():
         return text
     try:
-        from kit._imports import rewrite_imports
+        from kit._imports import ImportRewriteError, rewrite_imports
     except ImportError as exc:  # pragma: no cover - the module lands with the SDK
         raise ExportError(f"kit._imports.rewrite_imports is not available ({exc}); kit is incompletely installed")
-    return rewrite_imports(text, to="sekoia_automation")
+    try:
+        return rewrite_imports(text, to="sekoia_automation")
+    except ImportRewriteError as exc:
+        raise ExportError(f"{relpath} cannot run on sekoia_automation: {exc}") from None
+
+
+# modules whose import says that the code calls HTTP APIs
+HTTP_CLIENTS = ("requests", "httpx", "urllib3", "aiohttp", "urllib.request", "http.client", "sekoia_automation.http")
+
+
+def _imports_http_client(stmt: Stmt) -> bool:
+    node = stmt.node
+    if isinstance(node, ast.Import):
+        modules = [a.name for a in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    else:
+        return False
+    return any(m == c or m.startswith(c + ".") for m in modules for c in HTTP_CLIENTS)
+
+
+def _import_groups(lines: list[str]) -> list[str]:
+    """Import lines as isort lays them out: standard library, then the rest, each sorted
+    (``import x`` before ``from x import y``)."""
+    stdlib: list[tuple] = []
+    other: list[tuple] = []
+    for line in lines:
+        node = ast.parse(line).body[0]
+        module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name  # type: ignore[union-attr]
+        top = (module or "").split(".")[0]
+        name = (module or "").lower()
+        if top == "kit":  # sorted where its sekoia_automation rewrite belongs
+            name = "sekoia_automation" + name[3:]
+        key = (isinstance(node, ast.ImportFrom), name, line)
+        (stdlib if top in sys.stdlib_module_names else other).append(key)
+    return ["\n".join(k[2] for k in sorted(group)) for group in (stdlib, other) if group]
 
 
 def _top_modules(stmt: Stmt) -> list[str]:
@@ -146,6 +182,26 @@ def build_package(
     stems = {cls.__name__: component_stem(cls) for cls in components}
     placement: dict[tuple, str] = {}
     module_set = set(module_closure)
+    # a local module used as an object (`helpers.func()`) becomes a module of the package with
+    # the same name, holding the attributes used and what they need (except the module class's)
+    mirrors: dict[tuple, str] = {}
+    mirror_placement: dict[tuple, str] = {}
+    taken = {"__init__", "common", "tests", "main", *stems.values()}
+    for key in order:
+        stmt = analyzer.stmts[key]
+        if stmt.module_ref is None:
+            continue
+        leaf = next((f for k, f in mirrors.items() if analyzer.stmts[k].module_ref == stmt.module_ref), None)
+        if leaf is None:
+            leaf = stmt.module_ref.rpartition(".")[2]
+            base, number = leaf, 2
+            while leaf in taken:
+                leaf, number = f"{base}_{number}", number + 1
+            taken.add(leaf)
+        mirrors[key] = leaf
+        for dep in analyzer.closure(key)[:-1]:
+            if not analyzer.stmts[dep].is_import and dep not in module_set:
+                mirror_placement.setdefault(dep, leaf)
     for key in order:
         stmt = analyzer.stmts[key]
         if stmt.is_import:
@@ -153,6 +209,8 @@ def build_package(
         owners = [i for i, closure in enumerate(comp_closures) if key in closure]
         if key in module_set:
             placement[key] = "__init__"
+        elif key in mirror_placement:
+            placement[key] = mirror_placement[key]
         elif len(owners) >= 2:
             placement[key] = "common"
         else:
@@ -165,6 +223,14 @@ def build_package(
             file_stmts.setdefault(placement[key], []).append(analyzer.stmts[key])
     if module_class is None:
         file_stmts.setdefault("__init__", [])
+    for key, leaf in mirrors.items():
+        file_stmts.setdefault(leaf, [])
+    # imports a mirrored module must bind because the code reads them as its attributes
+    mirror_imports: dict[str, list[tuple[str, tuple]]] = {}
+    for key, leaf in mirrors.items():
+        for name, dep_key in analyzer.stmts[key].deps:
+            if analyzer.stmts[dep_key].is_import or placement.get(dep_key) != leaf:
+                mirror_imports.setdefault(leaf, []).append((name, dep_key))
 
     def dotted(file: str) -> str:
         return package if file == "__init__" else f"{package}.{file}"
@@ -185,16 +251,20 @@ def build_package(
         future: list[str] = []
         imports: dict[tuple, set[str]] = {}
         cross: dict[str, set[str]] = {}
-        for stmt in stmts:
-            for name, dep_key in stmt.deps:
-                dep = analyzer.stmts[dep_key]
-                if dep.future:
-                    if dep.text not in future:
-                        future.append(dep.text)
-                elif dep.is_import:
-                    imports.setdefault(dep_key, set()).add(name)
-                elif placement.get(dep_key) != file:
-                    cross.setdefault(placement[dep_key], set()).add(name)
+        module_imports: dict[str, set[str]] = {}  # mirror file -> names it is bound to here
+        uses = [(name, dep_key) for stmt in stmts for name, dep_key in stmt.deps] + mirror_imports.get(file, [])
+        for name, dep_key in uses:
+            dep = analyzer.stmts[dep_key]
+            if dep.future:
+                if dep.text not in future:
+                    future.append(dep.text)
+            elif dep.module_ref is not None:
+                if mirrors[dep_key] != file:
+                    module_imports.setdefault(mirrors[dep_key], set()).add(name)
+            elif dep.is_import:
+                imports.setdefault(dep_key, set()).add(name)
+            elif placement.get(dep_key) != file:
+                cross.setdefault(placement[dep_key], set()).add(name)
         import_lines: list[str] = []
         for dep_key, names in sorted(imports.items(), key=lambda item: _order_key(item[0])):
             dep = analyzer.stmts[dep_key]
@@ -202,17 +272,21 @@ def build_package(
             text = _render_import(dep, names)
             if text not in import_lines:
                 import_lines.append(text)
-        header = "\n".join(future + ([""] if future and import_lines else []) + import_lines)
-        header = _rewrite(header + "\n") if header else ""
+        groups = _import_groups(import_lines)
+        header = "\n\n".join(["\n".join(future)] * bool(future) + groups)
         if module_class is None and file == "__init__":
-            header = (header + "\n" if header else "") + "from sekoia_automation.module import Module\n"
+            header = (header + "\n" if header else "") + "from sekoia_automation.module import Module"
         cross_lines = [
             f"from {dotted(target)} import {', '.join(sorted(names))}"
             for target, names in sorted(cross.items(), key=lambda item: (item[0] != "__init__", item[0]))
         ]
+        for leaf, names in sorted(module_imports.items()):
+            cross_lines += [
+                f"from {package} import {leaf}" + ("" if name == leaf else f" as {name}") for name in sorted(names)
+            ]
         parts: list[str] = []
         if header:
-            parts.append(header.rstrip("\n"))
+            parts.append(header)
         if cross_lines:
             parts.append("\n".join(cross_lines))
         text = "\n\n".join(parts)
@@ -220,14 +294,25 @@ def build_package(
         body_blocks: list[tuple[str, Stmt | None]] = [(s.text.rstrip("\n"), s) for s in stmts]
         if module_class is None and file == "__init__":
             body_blocks.append((f"class {module_class_name}(Module):\n    pass", None))
+        spans: list[SourceSpan] = []
         for block, stmt in body_blocks:
             text = text + ("\n\n\n" if text else "")
             start = text.count("\n") + 1
             text += block
             if stmt is not None and stmt.line:
-                result.spans.append(SourceSpan(relpath, start, block.count("\n") + 1, stmt.origin, stmt.line))
+                spans.append(SourceSpan(relpath, start, block.count("\n") + 1, stmt.origin, stmt.line))
+        if text:
+            # the whole file: `import kit` + `kit.Trigger` in the body, and imports inside functions
+            rewritten = _rewrite(text + "\n", relpath)
+            delta = rewritten.count("\n") - (text.count("\n") + 1)
+            text = rewritten.rstrip("\n")
+            spans = [SourceSpan(sp.file, sp.start + delta, sp.count, sp.origin, sp.origin_line) for sp in spans]
+        result.spans.extend(spans)
         result.files[relpath] = text + "\n" if text else ""
 
+    for cls, closure in zip(components, comp_closures):
+        if any(_imports_http_client(analyzer.stmts[k]) for k in closure):
+            result.http_components.add(cls.__name__)
     for cls, key in zip(components, comp_keys):
         file = placement[key]
         result.registrations.append(Registration(component_kind(cls), cls.__name__, dotted(file)))

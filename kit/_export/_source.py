@@ -198,6 +198,7 @@ class Stmt:
     node: ast.stmt | None = None
     future: bool = False
     deps: list[tuple[str, tuple]] = field(default_factory=list)  # (name, key of the defining Stmt)
+    module_ref: str | None = None  # a local module used as an object (`helpers.func()`): its dotted name
 
 
 def _is_installed(module: ModuleType | None, module_name: str) -> bool:
@@ -293,6 +294,7 @@ def class_source(cls: type) -> str:
 
 
 _LITERAL_TYPES = (int, float, str, bytes, bool, type(None))
+_MISSING = object()
 
 
 def _is_literal(value: Any, depth: int = 0) -> bool:
@@ -376,6 +378,11 @@ class Analyzer:
 
     def _resolve(self, name: str, ukey: tuple[str, str], unit: Unit, index: int, user: Stmt) -> tuple | None:
         if name in unit.defs and unit.defs[name] != index:
+            node = unit.tree.body[unit.defs[name]]
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                followed = self._follow_import(node, name, unit, user)
+                if followed is not None:
+                    return followed
             return self._add_unit_stmt(ukey, unit, unit.defs[name])
         if name in unit.namespace:
             return self._from_value(name, unit.namespace[name], unit, user)
@@ -383,14 +390,156 @@ class Analyzer:
             return None
         return None  # a name bound elsewhere at run time (e.g. by a star import); nothing to copy
 
+    # -- the author's own modules -------------------------------------------------------
+
+    def _module_unit(self, module: ModuleType, user: Stmt) -> tuple[tuple[str, str], Unit]:
+        """The unit of a local module's source file (shared with :meth:`root` for the same file)."""
+        try:
+            filename = inspect.getsourcefile(module)
+        except TypeError:
+            filename = None
+        filename = filename or getattr(module, "__file__", None)
+        if not filename or not os.path.isfile(filename):
+            raise ExportError(
+                f"{user.origin}, line {user.line}: no source file for the local module {module.__name__!r}; "
+                "export copies what a component uses from the source of its package"
+            )
+        with open(filename, encoding="utf-8") as handle:
+            text = handle.read()
+        key = (filename, text)
+        if key not in self.units:
+            self.units[key] = Unit(text, filename, vars(module), module.__name__)
+            self.unit_order.append(key)
+        return key, self.units[key]
+
+    def _import_local(self, module_name: str, user: Stmt) -> ModuleType:
+        module = sys.modules.get(module_name)
+        if module is None:
+            try:
+                module = importlib.import_module(module_name)
+            except Exception as exc:  # noqa: BLE001 - reported with the statement that imports it
+                raise ExportError(
+                    f"{user.origin}, line {user.line}: cannot import {module_name!r} to follow what the component "
+                    f"uses from it ({type(exc).__name__}: {exc})"
+                ) from None
+        return module
+
+    def _follow_import(self, node: ast.stmt, name: str, unit: Unit, user: Stmt) -> tuple | None:
+        """Follow ``name``, bound by an import of the author's own code, to its definition.
+
+        Relative imports (``from .models import X``, ``from . import helpers``) and absolute
+        imports of a module that is not installed (``from acme.models import X`` with ``acme``
+        a local package) are followed: the definitions they name are copied into the export.
+        Returns ``None`` for imports of installed code (stdlib, third-party, kit), which stay
+        imports.
+        """
+        if isinstance(node, ast.ImportFrom):
+            if node.module == "__future__":
+                return None
+            if node.level:
+                package = getattr(sys.modules.get(unit.module_name or ""), "__package__", None)
+                if not package:
+                    raise ExportError(
+                        f"{unit.origin}, line {node.lineno}: a relative import outside a package; import from the "
+                        "package by its name"
+                    )
+                base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            else:
+                base = node.module or ""
+                if _is_installed(sys.modules.get(base), base):
+                    return None
+            alias = next(a for a in node.names if (a.asname or a.name) == name)
+            value = unit.namespace.get(name, _MISSING)
+            submodule = sys.modules.get(f"{base}.{alias.name}")
+            if isinstance(value, ModuleType) or (value is _MISSING and submodule is not None):
+                return self._module_ref(name, value if isinstance(value, ModuleType) else submodule, user)
+            module = self._import_local(base, user)
+            mkey, munit = self._module_unit(module, user)
+            if alias.name in munit.defs:
+                if alias.asname and alias.asname != alias.name:
+                    raise ExportError(
+                        f"{unit.origin}, line {node.lineno}: {alias.name!r} is imported as {alias.asname!r}; export "
+                        f"copies the definition of {alias.name!r} from {base}, so import it under its own name"
+                    )
+                return self._resolve(alias.name, mkey, munit, -1, user)
+            if value is not _MISSING:
+                return self._from_value(name, value, unit, user)
+            raise ExportError(
+                f"{unit.origin}, line {node.lineno}: {base} defines no top-level {alias.name!r}; export cannot find "
+                "what to copy"
+            )
+        if isinstance(node, ast.Import):
+            alias = next(a for a in node.names if (a.asname or a.name.split(".")[0]) == name)
+            if _is_installed(sys.modules.get(alias.name), alias.name):
+                return None
+            value = unit.namespace.get(name, _MISSING)
+            if alias.asname is None and "." in alias.name:
+                raise ExportError(
+                    f"{unit.origin}, line {node.lineno}: `import {alias.name}` binds the local package {name!r}; "
+                    f"write `from {alias.name.rpartition('.')[0]} import {alias.name.rpartition('.')[2]}` (or import "
+                    "the names you use) so export can copy what the component uses"
+                )
+            module = value if isinstance(value, ModuleType) else self._import_local(alias.name, user)
+            return self._module_ref(name, module, user)
+        return None
+
+    def _module_ref(self, name: str, module: ModuleType, user: Stmt) -> tuple:
+        """A local module used as an object (``helpers.func()``): the exported package gets a
+        module of the same name holding the attributes the code uses (and what they need)."""
+        key = ("modref", module.__name__, name)
+        if key not in self.stmts:
+            self.stmts[key] = Stmt(
+                key=key,
+                text=f"import {module.__name__}",
+                origin=user.origin,
+                line=0,
+                defines=[name],
+                is_import=True,
+                module_ref=module.__name__,
+            )
+        stmt = self.stmts[key]
+        mkey, munit = self._module_unit(module, user)
+        attributes: list[str] = []
+        whole = False
+        parents: dict[ast.AST, ast.AST] = {}
+        if user.node is not None:
+            for parent in ast.walk(user.node):
+                for child in ast.iter_child_nodes(parent):
+                    parents[child] = parent
+            for node in ast.walk(user.node):
+                if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
+                    parent = parents.get(node)
+                    if isinstance(parent, ast.Attribute) and parent.value is node:
+                        if parent.attr not in attributes:
+                            attributes.append(parent.attr)
+                    else:
+                        whole = True
+        if whole:  # the module object itself is passed around: copy all its definitions
+            attributes = [
+                n
+                for stmt_node in munit.tree.body
+                if isinstance(stmt_node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign))
+                for n in _defined_names(stmt_node)
+            ]
+        known = {d for d, _ in stmt.deps}
+        for attribute in attributes:
+            if attribute in known:
+                continue
+            if attribute not in munit.defs:
+                raise ExportError(
+                    f"{user.origin}, line {user.line}: {name}.{attribute}: {module.__name__} has no top-level "
+                    f"{attribute!r} that export can copy"
+                )
+            target = self._resolve(attribute, mkey, munit, -1, user)
+            if target is not None:
+                stmt.deps.append((attribute, target))
+                known.add(attribute)
+        return key
+
     def _from_value(self, name: str, value: Any, unit: Unit, user: Stmt) -> tuple | None:
         if isinstance(value, ModuleType):
             if not _is_installed(value, value.__name__):
-                raise ExportError(
-                    f"{user.origin}, line {user.line}: {name!r} is the local module {value.__name__!r} "
-                    f"({getattr(value, '__file__', '?')}), which the exported module cannot import; import the "
-                    "names you need from it (`from mod import helper`) so export can copy their source"
-                )
+                return self._module_ref(name, value, user)
             text = f"import {value.__name__}" if name == value.__name__ else f"import {value.__name__} as {name}"
             if name != value.__name__ and value.__name__.split(".")[0] == name:
                 text = f"import {value.__name__}"

@@ -197,8 +197,41 @@ def _py(value: Any) -> str:
     return repr(value)
 
 
-def component_test(*, kind: str, class_name: str, test_name: str, arguments: dict, module_configuration: dict) -> str:
-    """A pytest module that runs one component of the module directory on kit's fake platform."""
+def _http_answers(answers: list[dict] | None, http: bool) -> str:
+    """The body of ``register_fake_api``: one ``http.add(...)`` per answer, or a marked place."""
+    lines = []
+    for answer in answers or []:
+        lines.append("    http.add(" + ", ".join(f"{key}={value!r}" for key, value in answer.items()) + ")")
+    if lines:
+        return "\n".join(lines) + "\n"
+    if http:
+        return (
+            "    # TODO: register the answers of the API the component calls, e.g.\n"
+            '    #   http.add("GET", "https://api.example.com/v1/items", json={"items": []})\n'
+            "    # Until then its first HTTP call gets no fake response and this test fails.\n"
+            "    # (kit.export(..., examples={\"ClassName\": {\"http\": [{\"method\": \"GET\", \"url\": ..., \"json\": ...}]}})\n"
+            "    # writes them here.)\n"
+        )
+    return "    # kit saw no HTTP client in the component's code; register answers here if it calls an API\n"
+
+
+def component_test(
+    *,
+    kind: str,
+    class_name: str,
+    test_name: str,
+    arguments: dict,
+    module_configuration: dict,
+    http: bool = False,
+    http_answers: list[dict] | None = None,
+) -> str:
+    """A pytest module that runs one component of the module directory on kit's fake platform.
+
+    The test fails when the component crashes or records an error, or when an HTTP call gets
+    no registered fake response (``register_fake_api`` is where the answers go; ``http``
+    says whether the component's code imports an HTTP client, ``http_answers`` are keyword
+    arguments of ``responses.add`` written there).
+    """
     header = f'''\
 """Runs {class_name} on kit's fake platform.
 
@@ -213,13 +246,20 @@ import kit
 MODULE_DIR = Path(__file__).resolve().parents[1]
 MODULE_CONFIGURATION = {_py(module_configuration)}
 '''
+    answers = _http_answers(http_answers, http)
+    register = (
+        "\n\ndef register_fake_api(http):\n"
+        f'    """Fake answers of the HTTP APIs {class_name} calls (``http`` is a ``responses.RequestsMock``)."""\n'
+        f"{answers}"
+    )
     if kind == "action":
         return header + f'''ARGUMENTS = {_py(arguments)}
-
+{register}
 
 def test_{test_name}_runs_on_the_fake_platform():
     module = kit.load_module_directory(MODULE_DIR)
     platform = kit.FakePlatform()
+    register_fake_api(platform.http)
     record = module.run_action(
         platform,
         "{class_name}",
@@ -227,13 +267,16 @@ def test_{test_name}_runs_on_the_fake_platform():
         module_configuration=MODULE_CONFIGURATION,
     )
     assert record.error is None, record.error
+    unanswered = [call.error for call in record.http if call.error]
+    assert not unanswered, unanswered
 '''
     return header + f'''CONFIGURATION = {_py(arguments)}
-
+{register}
 
 def test_{test_name}_runs_on_the_fake_platform():
     module = kit.load_module_directory(MODULE_DIR)
     platform = kit.FakePlatform()
+    register_fake_api(platform.http)
     sim = module.simulate(
         platform,
         "{class_name}",
@@ -241,8 +284,11 @@ def test_{test_name}_runs_on_the_fake_platform():
         module_configuration=MODULE_CONFIGURATION,
     )
     try:
-        sim.step(1)
+        step = sim.step(1)
     finally:
         sim.stop()
-    assert len(sim.steps) >= 1
+    assert step.errors == (), step.summary()
+    assert step.status in ("paused", "finished"), step.summary()
+    unanswered = [call.error for call in step.http if call.error]
+    assert not unanswered, unanswered
 '''

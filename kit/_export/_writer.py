@@ -292,8 +292,10 @@ def export(
         package: the package directory (default: the existing one, else ``<name>_modules``).
         changelog: lines of the CHANGELOG entry for a new version.
         date: the date of a new CHANGELOG entry (default: today, ``YYYY-MM-DD``).
-        examples: ``{class name: {"configuration"|"arguments": ..., "module_configuration": ...}}``
-            used by the generated tests (default: values made from the schemas).
+        examples: ``{class name: {"configuration"|"arguments": ..., "module_configuration": ...,
+            "http": [{"method": "GET", "url": ..., "json": ...}, ...]}}`` used by the generated
+            tests (default: values made from the schemas; ``http`` items are the keyword
+            arguments of ``responses.add`` registered before the component runs).
         kit_requirement: the TOML value of the ``sekoia-kit`` dev dependency.
         force: overwrite files changed by hand.
         round_trip: check the written module in a fresh interpreter.
@@ -436,6 +438,8 @@ def export(
             test_name=stem,
             arguments=arguments,
             module_configuration=module_configuration,
+            http=cls.__name__ in pkg.http_components,
+            http_answers=example.get("http"),
         )
 
     dependencies = distributions_for(pkg.third_party, exclude={package_name})

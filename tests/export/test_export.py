@@ -262,8 +262,8 @@ def test_export_from_notebook_cells_takes_only_what_is_used(tmp_path: Path) -> N
                kit_requirement='"*"')
     code = (tmp_path / "S" / "shouter_modules" / "action_shout.py").read_text()
     assert code == (
-        "from sekoia_automation.action import Action\n"
-        "from pydantic import BaseModel\n\n\n"
+        "from pydantic import BaseModel\n"
+        "from sekoia_automation.action import Action\n\n\n"
         "class Args(BaseModel):\n    word: str\n\n\n"
         "SUFFIX = '!'\n\n\n"
         "def shout(text):\n    return text.upper() + SUFFIX\n\n\n"

@@ -1,4 +1,5 @@
 import time
+
 from pydantic import Field
 from sekoia_automation.connector import Connector, DefaultConnectorConfiguration
 

@@ -1,4 +1,5 @@
 import time
+
 from pydantic import BaseModel, Field
 from sekoia_automation.trigger import Trigger
 
