@@ -4,6 +4,19 @@ A Python reimplementation of the C2 automation engine's trigger semantics on a v
 clock, with state in SQLite. See :class:`RulesEngine`.
 
 Importing this package does not import pandas (the ``*_table()`` methods do, lazily).
+
+Typical use by the fake platform (which owns the virtual clock)::
+
+    engine = RulesEngine(path_or_memory, now=clock.time, run_action=run_kit_action)
+    engine.register_event_type("alert_created")        # a hosted trigger's event name
+    rule = engine.add_rule("KEY_ROTATION",
+                           [TimeIntervalTrigger("*/5 * * * 1-5 *"), EventTrigger("CLIENT_SUBSCRIBED", 10)],
+                           [Target.client("alice"), Target.topic("news")])
+    # as the clock advances: fire what is due, interleaved with the platform's own steps
+    while (due := engine.next_due()) is not None and due <= target_time:
+        clock.set(max(due, clock.time())); engine.run_due()
+    engine.publish("CLIENT_SUBSCRIBED", "alice", "news")  # the platform's event stream
+    engine.rules_table(); engine.fires_table(); engine.keys_table()
 """
 
 from ._cron import ALIASES, CronExpression, is_due, next_after, parse_cron

@@ -385,6 +385,10 @@ class RulesEngine:
         its counter even if its settings change; lowering ``maxOccurrence`` below the counter
         fires on the next event of that type); those without an id are new (counter 0); the
         rule's others are deleted. ``last_executed`` is kept.
+
+        The original restarted every watcher on any change; here only this rule's triggers
+        restart (the others would compute the same schedule). A kept TIME_INTERVAL trigger is
+        re-armed at the update time, so a slot already due fires at once, as after a restart.
         """
         with self._lock:
             self._check_open()
@@ -436,6 +440,10 @@ class RulesEngine:
                 trigs.append(_Trig(s, new, prev.counter if prev else 0, prev.stored if prev else 0, t))
             new.set_trigs(trigs)
             new.targets = tuple(new_tgts)
+            # an update from inside an action: carry over state written by this call but not yet flushed
+            if old in self._dirty_rules:
+                self._dirty_rules.add(new)
+            self._dirty_trigs.update(tr for tr in trigs if tr.counter != tr.stored)
             self._install(new)
             return self._record(new)
 
@@ -461,7 +469,7 @@ class RulesEngine:
             with self._store.transaction():
                 self._store.delete_rule(rule_id)
             self._uninstall(rule)
-            self._dirty_rules.discard(rule)
+            self._dirty_rules.discard(rule)  # its row is gone
             return self._record(rule)
 
     def get_rule(self, rule_id: int) -> Rule:

@@ -118,3 +118,22 @@ def test_memory_database_starts_empty(clock):
         eng.add_rule("KEY_ROTATION")
     with RulesEngine(":memory:", now=clock) as eng:
         assert eng.list_rules() == ()
+
+
+def test_update_from_inside_an_action_keeps_the_fire_state(tmp_path, clock):
+    db = tmp_path / "rules.db"
+
+    def run_action(action, targets, event):
+        eng.update_rule(1, description="updated by its own action")
+
+    def act(): ...
+
+    eng = RulesEngine(db, now=clock, run_action=run_action)
+    eng.add_rule(act, [EventTrigger(SUB, 1), EventTrigger(SUB, 5)], [Target.client("alice")])
+    eng.publish(SUB, "alice", "x")
+    eng.close()
+    with RulesEngine(db, now=clock, run_action=run_action) as eng2:
+        r = eng2.get_rule(1)
+        assert r.description == "updated by its own action"
+        assert r.last_executed == dt(2024, 6, 7, 12, 3, 10)
+        assert eng2.counter(r.triggers[1].id) == 1
