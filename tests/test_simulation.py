@@ -216,7 +216,7 @@ def test_keyboard_interrupt_keeps_records_and_resumes(platform):
         def run(self):
             while self.running:
                 self.send_event("x", {})
-                _time_busy(0.3)
+                _time_busy(1.0)
                 time.sleep(10)
 
     sim = platform.load(Slow)

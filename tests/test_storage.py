@@ -82,3 +82,23 @@ def test_data_storage_is_the_components_folder_when_hosted(platform):
 def test_data_storage_can_be_monkeypatched(monkeypatch, tmp_path):
     monkeypatch.setattr(constants, "DATA_STORAGE", str(tmp_path))
     assert get_data_path() == tmp_path
+
+
+def test_assigning_data_storage_never_hides_a_hosted_components_folder(platform, tmp_path):
+    original = constants.DATA_STORAGE
+    constants.DATA_STORAGE = str(tmp_path)  # what a module's conftest does
+    try:
+        assert constants.DATA_STORAGE == str(tmp_path)
+        seen = []
+
+        class Where(kit.Trigger):
+            def run(self):
+                seen.append(constants.DATA_STORAGE)
+                time.sleep(1)
+
+        sim = platform.load(Where)
+        sim.step()
+        assert seen == [str(sim.data_path)]
+    finally:
+        constants.DATA_STORAGE = original
+    assert constants.DATA_STORAGE == "/symphony_data"
