@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterable
 from kit import _runtime
 from kit._platform import _http
 from kit._platform._host import ComponentHost, Masker
-from kit._platform._records import ActionRecord, RunRecord
+from kit._platform._playbooks import Playbook, PlaybookRun, check_steps
+from kit._platform._records import ActionRecord, RunRecord, thaw
 from kit._stepper._clock import VirtualClock
 from kit._stepper._simulation import Simulation, _seconds
 from kit.action import Action
@@ -62,9 +63,13 @@ class FakePlatform:
         self._hosts: list[ComponentHost] = []
         self._simulations: list[Simulation] = []
         self._actions: list[ActionRecord] = []
-        self._run_listeners: list[Callable[[ComponentHost, RunRecord], None]] = []
+        self._playbooks: list[Playbook] = []
+        self._playbook_runs: list[PlaybookRun] = []
+        self._event_targets: dict[str, Any] = {}
         self.warnings: list[str] = []
         self._closed = False
+        if str(rules_database) != ":memory:":
+            self.rules_engine  # reopen: rules, last_executed and counters resume now  # noqa: B018
 
     # -- hosting --------------------------------------------------------------------
     def load(
@@ -79,6 +84,7 @@ class FakePlatform:
         secrets: Iterable[str] = (),
         data_path: str | Path | None = None,
         step_timeout: float | None = None,
+        event_target: str | Callable[[dict], str] | None = None,
     ) -> Simulation:
         """Host a trigger or connector and return its :class:`Simulation` (not started yet).
 
@@ -87,9 +93,14 @@ class FakePlatform:
         ``module`` is the module class (or instance) whose ``configuration``
         annotation types the module configuration; ``manifest`` is its
         ``manifest.json`` (its ``secrets`` and ``required`` are honoured).
+        ``event_target`` says what the ``target`` of this trigger's events is on the
+        platform's event stream (rules count them): a key of the event, or a callable
+        ``event -> str``; the ``source`` is the component's name.
         """
         self._check_open()
         _check_component(component, (Trigger,), "load")
+        if event_target is not None and not (isinstance(event_target, str) or callable(event_target)):
+            raise TypeError(f"event_target={event_target!r}: expected an event key (str) or a callable event -> str")
         display = self._unique_name(name or component.name or component.__name__)
         path = Path(data_path) if data_path is not None else self.storage / "components" / display
         path.mkdir(parents=True, exist_ok=True)
@@ -122,6 +133,8 @@ class FakePlatform:
         )
         self._hosts.append(host)
         self._simulations.append(simulation)
+        if event_target is not None:
+            self._event_targets[display] = event_target
         return simulation
 
     def run_action(
@@ -251,10 +264,125 @@ class FakePlatform:
     def _http_send(self, host: ComponentHost, adapter: Any, request: Any, **kwargs: Any) -> Any:
         return _http.send(self, host, adapter, request, **kwargs)
 
-    # -- rules (TIME_INTERVAL and EVENT triggers) -----------------------------------------
+    # -- the event stream, rules and playbooks ----------------------------------------------
     def _on_run(self, host: ComponentHost, record: RunRecord) -> None:
-        for listener in list(self._run_listeners):
-            listener(host, record)
+        """A trigger's send_event: it starts matching playbooks and goes to the event stream."""
+        event = thaw(record.event)
+        for playbook in list(self._playbooks):
+            if playbook.matches(host.name, record.event_name):
+                self._playbook_runs.append(
+                    playbook.run(event, trigger=host.name, event_name=record.event_name, run_id=record.request_id)
+                )
+        if self._rules is not None:
+            mapper = self._event_targets.get(host.name)
+            if mapper is None:
+                target = ""
+            elif callable(mapper):
+                target = str(mapper(event))
+            else:
+                target = str(event.get(mapper, ""))
+            self._rules.register_event_type(record.event_name)
+            self._rules.publish(record.event_name, host.name, target, event)
+
+    @property
+    def rules_engine(self) -> Any:
+        """The platform's rules engine (TIME_INTERVAL and EVENT triggers), created on first use."""
+        if self._rules is None:
+            from kit._platform._playbooks import rule_action_runner
+            from kit._rules import RulesEngine
+
+            self._rules = RulesEngine(
+                str(self._rules_database), now=self.clock.time, run_action=rule_action_runner(self)
+            )
+            for warning in self._rules.warnings:
+                self._warn(warning)
+        return self._rules
+
+    def add_rule(
+        self, action: Any = "KEY_ROTATION", triggers: Any = (), targets: Any = (), *, description: str = ""
+    ) -> Any:
+        """Add a rule: ``action`` is ``"KEY_ROTATION"``, an Action class or a playbook (a list of them).
+
+        ``triggers``: ``{"type": "TIME_INTERVAL", "settings": {"expr": "*/5 * * * 1-5 *"}}`` or
+        ``{"type": "EVENT", "settings": {"eventType": ..., "maxOccurrence": 3}}`` (or the
+        ``kit._rules`` trigger classes); ``targets``: ``("CLIENT", "alice")``, ``("TOPIC", ...)``,
+        ``("ANY", ...)``.  TIME_INTERVAL rules follow the virtual clock; a new one fires at once.
+        """
+        self._check_open()
+        rule = self.rules_engine.add_rule(action, triggers, targets, description=description)
+        self._rules.run_due(self.clock.time())
+        return rule
+
+    def update_rule(self, rule: Any, **changes: Any) -> Any:
+        """Change a rule (``description``, ``action``, ``triggers``, ``targets``); kept trigger ids keep their counters."""
+        return self.rules_engine.update_rule(rule, **changes)
+
+    def remove_rule(self, rule_id: int) -> Any:
+        return self.rules_engine.remove_rule(rule_id)
+
+    def register_event_type(self, name: str) -> None:
+        """Declare an event type EVENT triggers may count (a hosted trigger's event name, say)."""
+        self.rules_engine.register_event_type(name)
+
+    def publish(self, type: str, source: str, target: str, data: Any = None) -> tuple:
+        """Put a C2-style event (``CLIENT_SUBSCRIBED``...) on the platform's event stream; return the fires."""
+        self._check_open()
+        return self.rules_engine.publish(type, source, target, data)
+
+    def playbook(
+        self,
+        actions: Any,
+        *,
+        trigger: Any = None,
+        event_name: str | None = None,
+        module_configuration: Any = None,
+        module: Any = None,
+        name: str | None = None,
+    ) -> Playbook:
+        """Start ``actions`` (a playbook) on every ``send_event`` of ``trigger`` (a simulation or its name).
+
+        Each step is an Action class, an ``(Action, arguments)`` pair or a dict
+        ``{"action": Action, "arguments": ...}``; ``arguments`` is a dict, or a callable
+        ``(event, previous_results) -> dict`` (default: the event itself).  Runs are in
+        :attr:`playbook_runs`, each action's record in :attr:`actions`.
+        """
+        self._check_open()
+        steps = check_steps(actions)
+        trigger_name = trigger.name if isinstance(trigger, Simulation) else trigger
+        if trigger_name is not None and not isinstance(trigger_name, str):
+            raise TypeError(f"trigger={trigger!r}: expected a simulation from platform.load or a component name")
+        playbook = Playbook(
+            self, name or f"playbook {len(self._playbooks) + 1}", steps, trigger=trigger_name, event_name=event_name,
+            module_configuration=_as_data(module_configuration), module=module,
+        )
+        self._playbooks.append(playbook)
+        return playbook
+
+    @property
+    def playbook_run_records(self) -> tuple[PlaybookRun, ...]:
+        return tuple(self._playbook_runs)
+
+    @property
+    def playbook_runs(self):
+        """Playbook runs as a DataFrame: time, playbook, trigger, event_name, ok, error, steps."""
+        from kit._platform import _tables
+
+        return _tables.playbook_runs_table(self._playbook_runs)
+
+    @property
+    def rules(self):
+        """Rules as a DataFrame."""
+        return self.rules_engine.rules_table()
+
+    @property
+    def rule_fires(self):
+        """Rule fires as a DataFrame: rule, trigger, time, reason, action result, error."""
+        return self.rules_engine.fires_table()
+
+    @property
+    def keys(self):
+        """Keys made by the fake C2 key service (fingerprints only), as a DataFrame."""
+        return self.rules_engine.keys_table()
 
     # -- tables ------------------------------------------------------------------------
     @property

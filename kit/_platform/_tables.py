@@ -188,3 +188,21 @@ def simulation_html(sim: Any) -> str:
         f"<tr><th style='text-align:left;padding-right:1em'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
     )
     return f"<div><b>kit simulation</b><table>{body}</table></div>"
+
+
+def playbook_runs_table(records: Iterable[Any]) -> pd.DataFrame:
+    """Playbook runs: time, playbook, trigger, event_name, ok, error, steps (action names), results."""
+    records = list(records)
+    return pd.DataFrame(
+        {
+            "time": pd.to_datetime(pd.Series([r.time for r in records], dtype="object"), utc=True)
+            if records else _times([]),
+            "playbook": pd.Series([r.playbook for r in records], dtype=object),
+            "trigger": pd.Series([r.trigger for r in records], dtype=object),
+            "event_name": pd.Series([r.event_name for r in records], dtype=object),
+            "ok": pd.Series([r.ok for r in records], dtype=bool),
+            "error": pd.Series([r.error for r in records], dtype=object),
+            "steps": pd.Series([[s.action for s in r.steps] for r in records], dtype=object),
+            "results": pd.Series([[thaw(s.results) for s in r.steps] for r in records], dtype=object),
+        }
+    )
