@@ -199,9 +199,15 @@ def build_package(
                 leaf, number = f"{base}_{number}", number + 1
             taken.add(leaf)
         mirrors[key] = leaf
-        for dep in analyzer.closure(key)[:-1]:
-            if not analyzer.stmts[dep].is_import and dep not in module_set:
-                mirror_placement.setdefault(dep, leaf)
+        # what the code reads as attributes, every other statement of the same source file that
+        # is exported, and all they need (so the mirrored module imports nothing from a
+        # component's file, which imports it: no import cycle)
+        unit_index = analyzer.module_units.get(stmt.module_ref)
+        roots = [key] + [k for k in order if k[0] == "unit" and k[1] == unit_index]
+        for root in roots:
+            for dep in analyzer.closure(root):
+                if dep != key and not analyzer.stmts[dep].is_import and dep not in module_set:
+                    mirror_placement.setdefault(dep, leaf)
     for key in order:
         stmt = analyzer.stmts[key]
         if stmt.is_import:
@@ -259,7 +265,9 @@ def build_package(
                 if dep.text not in future:
                     future.append(dep.text)
             elif dep.module_ref is not None:
-                if mirrors[dep_key] != file:
+                if mirrors[dep_key] != file and name == mirrors[dep_key]:
+                    cross.setdefault("__init__", set()).add(name)  # from <package> import helpers
+                elif mirrors[dep_key] != file:
                     module_imports.setdefault(mirrors[dep_key], set()).add(name)
             elif dep.is_import:
                 imports.setdefault(dep_key, set()).add(name)

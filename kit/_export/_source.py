@@ -295,6 +295,7 @@ def class_source(cls: type) -> str:
 
 _LITERAL_TYPES = (int, float, str, bytes, bool, type(None))
 _MISSING = object()
+_MODULE_DUNDERS = {"__name__", "__file__", "__doc__", "__spec__", "__package__", "__path__", "__loader__", "__builtins__"}
 
 
 def _is_literal(value: Any, depth: int = 0) -> bool:
@@ -321,6 +322,7 @@ class Analyzer:
         self.units: dict[tuple[str, str], Unit] = {}
         self.stmts: dict[tuple, Stmt] = {}
         self.unit_order: list[tuple[str, str]] = []
+        self.module_units: dict[str, int] = {}  # dotted name of a local module -> index in unit_order
 
     def _unit(self, text: str, origin: str, obj: Any) -> tuple[tuple[str, str], Unit]:
         key = (origin, text)
@@ -377,6 +379,8 @@ class Analyzer:
         return out
 
     def _resolve(self, name: str, ukey: tuple[str, str], unit: Unit, index: int, user: Stmt) -> tuple | None:
+        if name in _MODULE_DUNDERS and name not in unit.defs:
+            return None  # bound by the import system in the exported module too
         if name in unit.defs and unit.defs[name] != index:
             node = unit.tree.body[unit.defs[name]]
             if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -499,6 +503,7 @@ class Analyzer:
             )
         stmt = self.stmts[key]
         mkey, munit = self._module_unit(module, user)
+        self.module_units[module.__name__] = self.unit_order.index(mkey)
         attributes: list[str] = []
         whole = False
         parents: dict[ast.AST, ast.AST] = {}
