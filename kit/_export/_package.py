@@ -115,6 +115,24 @@ def _import_groups(lines: list[str]) -> list[str]:
     (``import x`` before ``from x import y``)."""
     stdlib: list[tuple] = []
     other: list[tuple] = []
+    merged: dict[str, list[str]] = {}  # `from m import a` and `from m import b` -> `from m import a, b`
+    singles: list[str] = []
+    for line in lines:
+        node = ast.parse(line).body[0]
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and "\n" not in line.strip() \
+                and all(a.name != "*" for a in node.names) and "#" not in line:
+            merged.setdefault(node.module, []).append(line)
+        else:
+            singles.append(line)
+    for module, group in merged.items():
+        if len(group) == 1:
+            singles.append(group[0])
+            continue
+        names: list[str] = []
+        for line in group:
+            names.extend(n for n in (ast.unparse(a) for a in ast.parse(line).body[0].names) if n not in names)  # type: ignore[attr-defined]
+        singles.append(f"from {module} import {', '.join(sorted(names))}")
+    lines = singles
     for line in lines:
         node = ast.parse(line).body[0]
         module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name  # type: ignore[union-attr]
