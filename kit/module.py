@@ -215,15 +215,18 @@ class Module:
             raise CommandNotFoundError(f"Could not find any Action or Trigger matching command '{command}'")
         item = self._items[command](self)
         stop = getattr(item, "stop", None)
+        previous = None
         if stop is not None and threading_is_main():
-            # As the real SDK, but only here: a kernel must keep its own SIGINT handler.
-            signal.signal(signal.SIGINT, stop)
-            signal.signal(signal.SIGTERM, stop)
+            # As the real SDK, but only here, and put back afterwards: a kernel keeps its own SIGINT handler.
+            previous = (signal.signal(signal.SIGINT, stop), signal.signal(signal.SIGTERM, stop))
         try:
             item.start_monitoring()
             item.execute()
         finally:
             item.stop_monitoring()
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous[0])
+                signal.signal(signal.SIGTERM, previous[1])
 
 
 def threading_is_main() -> bool:

@@ -219,12 +219,18 @@ def test_keyboard_interrupt_keeps_records_and_resumes(platform):
                 _time_busy(1.0)
                 time.sleep(10)
 
+    import signal
+
     sim = platform.load(Slow)
     sim.step()
-    timer = threading.Timer(0.1, _interrupt_main)
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        sim.step()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a kernel
+    try:
+        timer = threading.Timer(0.1, _interrupt_main)
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            sim.step()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     report = sim.step()  # the interrupted step is waited for again, not lost
     assert report.number == 2
     assert len(sim.run_records) == 2
