@@ -67,6 +67,7 @@ class LoadedModule:
 
     module_class: type | None
     components: tuple[type, ...]
+    registered: tuple[tuple[str, type], ...] = ()  # (docker_parameters, class) registered in main.py
 
 
 def load_code(root: Path) -> LoadedModule:
@@ -95,7 +96,10 @@ def load_code(root: Path) -> LoadedModule:
         module_class = loaded.module_class if loaded.module_class in modules else None
         if module_class is None and len(modules) == 1:
             module_class = modules[0]
-        return LoadedModule(module_class, tuple(components))
+        registered = tuple(
+            (docker, cls) for docker, cls in loaded.items.items() if component_kind(cls) in ("trigger", "connector", "action")
+        )
+        return LoadedModule(module_class, tuple(components), registered)
     return _import_plainly(root)
 
 

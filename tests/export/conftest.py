@@ -41,3 +41,7 @@ def exported(tmp_path: Path) -> Path:
     target = tmp_path / "Acme"
     export_sample(target)
     return target
+
+# tests/export/sdk_module/ holds module directories written for the real SDK (test data): their own
+# tests/ are not tests of this repository
+collect_ignore = ["sdk_module"]

@@ -172,3 +172,107 @@ def test_infer_schema_refuses_non_objects(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as info:
         infer_schema(path)
     assert str(info.value) == "event #1 is a list ([1, 2]); events must be JSON objects (dicts)"
+
+
+# -- a module directory written for the real SDK ---------------------------------------
+
+SDK_MODULE = Path(__file__).resolve().parent / "sdk_module" / "AcmeCloud"
+
+
+@pytest.fixture
+def sdk_module(tmp_path: Path) -> Path:
+    """A copy of tests/export/sdk_module/AcmeCloud: written for sekoia_automation as automation-library
+    modules are (docker_parameters that are not class names, a base action class, a shared client,
+    hand-written manifests with titles and descriptions of their own, an action without models)."""
+    import shutil
+
+    target = tmp_path / "AcmeCloud"
+    shutil.copytree(SDK_MODULE, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def test_a_module_written_for_the_real_sdk_has_no_finding(sdk_module: Path) -> None:
+    assert "from sekoia_automation.trigger import Trigger" in (sdk_module / "acme_cloud" / "trigger_alerts.py").read_text()
+    assert check(sdk_module) == []
+
+
+def test_a_property_added_to_a_model_but_not_the_manifest_is_found(sdk_module: Path) -> None:
+    models = sdk_module / "acme_cloud" / "models.py"
+    models.write_text(
+        models.read_text().replace(
+            '    severity: Optional[str] = Field(None, description="Only alerts of this severity")\n',
+            '    severity: Optional[str] = Field(None, description="Only alerts of this severity")\n'
+            '    max_alerts: int = Field(100, description="Alerts fetched per poll")\n',
+        )
+    )
+    fix = "run `kit generate-files DIR` (or export again) to regenerate the manifests from the code"
+    assert check(sdk_module) == [
+        Finding(
+            "trigger_get_acme_cloud_alerts.json",
+            "$.arguments.properties.max_alerts",
+            "property 'max_alerts' is in AlertsTrigger's model but missing from the manifest",
+            fix,
+        )
+    ]
+
+
+def test_drift_of_the_module_configuration_and_of_a_required_field_is_found(sdk_module: Path) -> None:
+    init = sdk_module / "acme_cloud" / "__init__.py"
+    init.write_text(init.read_text().replace(
+        "    api_key: str",
+        '    tenant: str = Field(..., description="Tenant identifier")\n    api_key: str',
+    ))
+    models = sdk_module / "acme_cloud" / "models.py"
+    models.write_text(models.read_text().replace("    known: bool\n", "    known: bool = False\n"))
+    fix = "run `kit generate-files DIR` (or export again) to regenerate the manifests from the code"
+    assert check(sdk_module) == [
+        Finding(
+            "action_lookup_ip.json",
+            "$.results.properties.known.default",
+            "default differs: the manifest says '<none>', LookupIPAction.results_model says False",
+            fix,
+        ),
+        Finding(
+            "action_lookup_ip.json",
+            "$.results.required",
+            "'known' is required by the manifest but optional in LookupIPAction.results_model",
+            fix,
+        ),
+        Finding(
+            "manifest.json",
+            "$.configuration.properties.tenant",
+            "property 'tenant' is in AcmeCloudModule's configuration model but missing from the manifest",
+            fix,
+        ),
+    ]
+
+
+def test_kit_check_on_the_command_line_names_file_path_and_fix(sdk_module: Path) -> None:
+    import subprocess
+    import sys
+
+    ok = subprocess.run([sys.executable, "-m", "kit", "check", str(sdk_module)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    trigger = sdk_module / "acme_cloud" / "trigger_alerts.py"
+    trigger.write_text(trigger.read_text().replace("    results_model = Alert\n", "    results_model = AlertsConfiguration\n"))
+    drift = subprocess.run([sys.executable, "-m", "kit", "check", str(sdk_module)], capture_output=True, text=True)
+    assert drift.returncode == 1
+    assert (
+        "trigger_get_acme_cloud_alerts.json: $.results.properties.frequency: property 'frequency' is in "
+        "AlertsTrigger.results_model but missing from the manifest (fix: run `kit generate-files DIR`"
+    ) in drift.stdout
+
+
+def test_a_component_without_manifest_is_found_but_not_a_base_class(sdk_module: Path) -> None:
+    trigger = sdk_module / "acme_cloud" / "trigger_alerts.py"
+    trigger.write_text(trigger.read_text() + (
+        "\n\nclass CriticalAlertsTrigger(AlertsTrigger):\n"
+        '    name = "Get critical Acme Cloud alerts"\n'
+    ))
+    # AlertsTrigger is now subclassed but registered: still checked; AcmeCloudAction (a base class) never is
+    assert [(f.file, f.message) for f in check(sdk_module)] == [
+        (
+            "trigger_get_critical_acme_cloud_alerts.json",
+            "trigger CriticalAlertsTrigger has no manifest (no JSON with docker_parameters 'CriticalAlertsTrigger')",
+        )
+    ]
