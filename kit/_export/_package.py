@@ -76,9 +76,10 @@ def _render_import(stmt: Stmt, names: set[str]) -> str:
         return ast.unparse(ast.ImportFrom(module=node.module, names=aliases, level=node.level))
     if isinstance(node, ast.Import):
         aliases = [a for a in node.names if (a.asname or a.name.split(".")[0]) in names]
-        if len(aliases) == len(node.names):
+        if len(node.names) == 1:
             return stmt.text
-        return ast.unparse(ast.Import(names=aliases))
+        # one module per line, as isort writes them (`import json, kit` -> two lines)
+        return "\n".join(ast.unparse(ast.Import(names=[a])) for a in aliases)
     return stmt.text
 
 
@@ -117,6 +118,7 @@ def _import_groups(lines: list[str]) -> list[str]:
     other: list[tuple] = []
     merged: dict[str, list[str]] = {}  # `from m import a` and `from m import b` -> `from m import a, b`
     singles: list[str] = []
+    lines = [part for line in lines for part in (line.split("\n") if line.startswith("import ") else [line])]
     for line in lines:
         node = ast.parse(line).body[0]
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and "\n" not in line.strip() \

@@ -462,3 +462,20 @@ def test_a_round_trip_failure_in_a_followed_module_points_at_its_file(tmp_path: 
         "raised at rt_modules/trigger_limited.py, line 6, which comes from "
         f"{src / 'rt' / 'helpers.py'}, line 3: FileNotFoundError"
     ) in str(info.value)
+
+
+def test_import_kit_on_one_line_with_other_modules(tmp_path: Path, import_from) -> None:
+    src = tmp_path / "src"
+    (src / "multi").mkdir(parents=True)
+    (src / "multi" / "__init__.py").write_text("")
+    (src / "multi" / "action.py").write_text(
+        "import json, kit\n\n\nclass Dump(kit.Action):\n    def run(self, arguments) -> dict:\n"
+        "        return {'text': json.dumps(arguments)}\n"
+    )
+    import_from(src, "multi")
+    from multi.action import Dump
+
+    target = tmp_path / "M"
+    kit.export(Dump, to=target, name="Multi", **OPTIONS)
+    code = (target / "multi_modules" / "action_dump.py").read_text()
+    assert code.startswith("import json\n\nfrom sekoia_automation.action import Action\n\n\nclass Dump(Action):\n")
