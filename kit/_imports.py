@@ -79,6 +79,7 @@ def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | No
     local = local_packages or {}
     edits: list[tuple[int, int, int, int, str]] = []
     kit_module_aliases: set[str] = set()
+    first_kit_import: ast.Import | None = None
 
     def span(node: ast.AST) -> tuple[int, int, int, int]:
         return node.lineno, node.col_offset, node.end_lineno, node.end_col_offset  # type: ignore[attr-defined]
@@ -116,6 +117,8 @@ def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | No
                     changed = True
                     if alias.name == "kit":
                         kit_module_aliases.add(alias.asname or "kit")
+                        if first_kit_import is None or node.lineno < first_kit_import.lineno:
+                            first_kit_import = node
                         continue
                     parts = alias.name.split(".")
                     if parts[1] not in SUBMODULES:
@@ -152,10 +155,13 @@ def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | No
         for module, names in sorted(needed.items()):
             target = "sekoia_automation" + (f".{module}" if module else "")
             lines.append(f"from {target} import {', '.join(sorted(names))}")
-        # the `import kit` statements were replaced by `pass`: put the imports on the first of them
-        first = next(e for e in sorted(edits) if e[4] == "pass")
+        # the imports kit.Name needs go where the first `import kit` was
+        assert first_kit_import is not None
+        first = next(e for e in edits if e[:2] == (first_kit_import.lineno, first_kit_import.col_offset))
         edits.remove(first)
-        edits.append((*first[:4], ("\n" + " " * first[1]).join(lines) if lines else "pass"))
+        indent = "\n" + " " * first[1]
+        kept = [] if first[4] == "pass" else [first[4]]
+        edits.append((*first[:4], indent.join(kept + lines) if kept + lines else "pass"))
     return _replace_spans(source, edits) if edits else source
 
 

@@ -69,3 +69,10 @@ def test_kit_only_names_cannot_be_exported():
 def test_bad_direction():
     with pytest.raises(ValueError, match=r"^to='x': expected 'kit' or 'sekoia_automation'$"):
         rewrite_imports("", to="x")
+
+
+def test_import_kit_among_other_modules():
+    source = "import json, kit\nclass A(kit.Trigger):\n    pass\n"
+    assert rewrite_imports(source, to="sekoia_automation") == (
+        "import json\nfrom sekoia_automation.trigger import Trigger\nclass A(Trigger):\n    pass\n"
+    )
