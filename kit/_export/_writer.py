@@ -264,6 +264,7 @@ def export(
     changelog: str | list[str] | None = None,
     date: str | None = None,
     examples: Mapping[str, Mapping[str, Any]] | None = None,
+    simulations: Iterable[Any] = (),
     kit_requirement: str | None = None,
     force: bool = False,
     round_trip: bool = True,
@@ -296,6 +297,9 @@ def export(
             "http": [{"method": "GET", "url": ..., "json": ...}, ...]}}`` used by the generated
             tests (default: values made from the schemas; ``http`` items are the keyword
             arguments of ``responses.add`` registered before the component runs).
+        simulations: simulations (``platform.load(...)``) of the components, after stepping them:
+            their configuration and the HTTP answers they received become the generated tests'
+            ``examples`` (secret values are replaced, query strings dropped so answers match again).
         kit_requirement: the TOML value of the ``sekoia-kit`` dev dependency.
         force: overwrite files changed by hand.
         round_trip: check the written module in a fresh interpreter.
@@ -308,6 +312,8 @@ def export(
         ExportError: a name breaks a rule, a source cannot be found, or the round trip fails.
         ExportConflict: files were changed by hand (and ``force`` is false).
     """
+    if simulations:
+        examples = {**examples_from_simulations(simulations), **dict(examples or {})}
     target = _check_target(to)
     module_classes = [c for c in classes if component_kind(c) == "module"]
     components = [c for c in classes if component_kind(c) != "module"]
@@ -604,3 +610,44 @@ def _explain_failure(target: Path, pkg: Any, output: str) -> str:
         f"round trip failed for {target}: importing the written module in a fresh interpreter raised{where}: {last}\n"
         f"(fix the code there and export again)\n{output}"
     )
+
+
+def examples_from_simulations(simulations: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """``examples`` for :func:`export` from stepped simulations: configuration and recorded HTTP answers."""
+    import json as _json
+
+    out: dict[str, dict[str, Any]] = {}
+    for sim in simulations:
+        host = getattr(sim, "_host", None)
+        if host is None:
+            raise ExportError(f"simulations=[...]: {sim!r} is not a simulation from platform.load(...)")
+        secrets = set(host.mask.values)
+
+        def scrub(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: scrub(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [scrub(v) for v in value]
+            if isinstance(value, str) and value in secrets:
+                return "REDACTED"
+            return value
+
+        answers = []
+        for call in host.http:
+            if call.status is None or call.response_body is None or "... <" in call.response_body[-40:]:
+                continue  # no answer, or a body kit truncated: it cannot be replayed
+            answer: dict[str, Any] = {"method": call.method, "url": call.url.split("?", 1)[0], "status": call.status}
+            try:
+                answer["json"] = _json.loads(call.response_body)
+            except ValueError:
+                answer["body"] = call.response_body
+            answers.append(answer)
+        example: dict[str, Any] = {
+            "configuration": scrub(host.configuration) if isinstance(host.configuration, dict) else None,
+            "module_configuration": scrub(host.module_configuration)
+            if isinstance(host.module_configuration, dict) else None,
+        }
+        if answers:
+            example["http"] = answers
+        out[sim.component.__name__] = {k: v for k, v in example.items() if v is not None}
+    return out
