@@ -230,7 +230,11 @@ class KitMagics(Magics):
             raise UsageError(f"%%component takes no arguments (got {line.strip()!r}); put only code in the cell")
         result = self.shell.run_cell(cell, store_history=False, silent=False)
         if not result.success:
-            return
+            error = result.error_in_exec or result.error_before_exec
+            raise UsageError(
+                f"%%component: the cell raised {type(error).__name__} (shown above); nothing was captured. "
+                "Fix the cell and run it again."
+            )
         try:
             tree = ast.parse(self.shell.transform_cell(cell))
         except SyntaxError:

@@ -169,6 +169,15 @@ def test_component_cell_keeps_the_cell_source_and_a_redefinition_replaces_it(ip)
     assert "TickConfiguration" in dir(second.__kit_source__[0]) or "30" in second.__kit_source__[0]
 
 
+def test_component_cell_that_raises_captures_nothing(ip):
+    with pytest.raises(UsageError) as info:
+        ip.run_cell_magic("component", "", "class Broken:\n    pass\nraise ValueError('bad')\n")
+    assert str(info.value) == (
+        "%%component: the cell raised ValueError (shown above); nothing was captured. Fix the cell and run it again."
+    )
+    assert "__kit_source__" not in vars(ip.user_ns["Broken"])
+
+
 def test_component_cell_takes_no_arguments(ip):
     with pytest.raises(UsageError) as info:
         ip.run_cell_magic("component", "--export", "x = 1")
