@@ -139,7 +139,7 @@ def test_iterate_style_pushes_measures_and_sleeps_frequency(platform):
     reports = sim.step(3)
     assert [r.events_pushed for r in reports] == [1, 0, 1]
     # events came: next_run() does not sleep, the step ends with it; nothing came: it sleeps frequency
-    assert [r.pause.split(" ")[0] for r in reports] == ["next-run-ended", "sleep(30)", "next-run-ended"]
+    assert [r.pause.split(" (")[0] for r in reports] == ["next_run() ended", "sleep(30)", "next_run() ended"]
     assert [r.start.second for r in reports] == [0, 0, 30]
 
 

@@ -179,7 +179,7 @@ def test_a_finished_run_loop_is_reported(platform):
 
     sim = platform.load(Once)
     report = sim.step()
-    assert report.pause.startswith("run-ended")
+    assert report.pause == "run() returned"
     assert sim.step().status == "finished"
 
 

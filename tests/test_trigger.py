@@ -88,7 +88,7 @@ def test_event_failing_results_model_is_reported_and_not_recorded(platform):
         "No run was recorded. Fix the event or the results_model."
     )
     assert report.error.type == "ValidationError"
-    assert report.pause.startswith("run-ended")  # run() raised; the SDK loop restarts it
+    assert report.pause == "run() raised"  # the SDK loop calls run() again
 
 
 def test_model_event_without_results_model_is_refused_like_the_real_sdk(platform):
@@ -167,7 +167,7 @@ def test_run_returning_is_restarted_and_each_run_is_a_step(platform):
 
     sim = platform.load(OneShot)
     reports = sim.step(3)
-    assert [r.pause.split(" ")[0] for r in reports] == ["run-ended", "run-ended", "run-ended"]
+    assert [r.pause for r in reports] == ["run() returned"] * 3
     assert len(calls) == 3
     assert len(sim.run_records) == 3
 
@@ -253,7 +253,7 @@ def test_running_and_stop(platform):
     sim = platform.load(Loop)
     sim.step(2)
     assert sim.instance.running
-    assert sim.stop() == "finished"
+    assert sim.stop() == "stopped"
     assert not sim.instance.running
 
 

@@ -213,14 +213,15 @@ class ComponentHost:
                 self.errors.append((self.step, StepError.from_exception("run", error, self.mask)))
         worker = self.worker
         if worker is not None and worker.host is self:
-            worker._pause("run-ended", 0.0, self.platform.clock.time())
+            # run() is over: the SDK's loop calls it again (after an error, or because it returned)
+            worker._pause("run() raised" if error is not None else "run() returned", 0.0, self.platform.clock.time())
             worker._paused_since_marker = False
 
     def iteration_ended(self, item: Any) -> None:
         worker = self.worker
         if worker is not None and worker.host is self:
             if not worker._paused_since_marker:
-                worker._pause("next-run-ended", 0.0, self.platform.clock.time())
+                worker._pause("next_run() ended", 0.0, self.platform.clock.time())
             worker._paused_since_marker = False
 
     def record_action_end(self, action: Any) -> None:

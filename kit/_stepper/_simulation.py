@@ -293,6 +293,7 @@ class Simulation:
             worker.resume(timeout)
             return worker.state
         if not worker.busy:
+            worker.stopping = True
             stop = getattr(self.instance, "stop", None)
             if stop is not None:
                 try:

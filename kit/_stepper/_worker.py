@@ -26,7 +26,7 @@ class WorkerStopped(BaseException):
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    """Where a worker is paused: ``kind`` is sleep, wait, run-ended or iteration-ended."""
+    """Where a worker is paused: ``kind`` is sleep, wait, "run() returned", "run() raised" or "next_run() ended"."""
 
     kind: str
     seconds: float | None
@@ -80,6 +80,7 @@ class Worker(ThreadContext):
         self._pauses = 0  # handoffs made by the worker
         self._seen = 0  # handoffs taken by the controller
         self._stop_requested = False
+        self.stopping = False  # the simulation asked the component to stop (running is False)
         self._paused_since_marker = False
         self.pause: Pause | None = None
         self.state = "new"  # new, paused, running, finished, crashed, stopped, abandoned
@@ -95,7 +96,7 @@ class Worker(ThreadContext):
             if self._stop_requested:
                 raise WorkerStopped
             self._target()
-            self.state = "finished"
+            self.state = "stopped" if self.stopping else "finished"
         except WorkerStopped:
             self.state = "stopped"
         except BaseException as error:  # noqa: BLE001 - reported to the controller

@@ -206,7 +206,7 @@ class SimulationPanel(widgets.VBox):
         self._version = version
         sim = self.sim
         state = sim.state
-        color = {"paused": "#2e7d32", "new": "#555", "finished": "#1565c0"}.get(state, "#c62828")
+        color = {"paused": "#2e7d32", "new": "#555", "finished": "#1565c0", "stopped": "#1565c0"}.get(state, "#c62828")
         self.title.value = (
             f"<b>{html.escape(sim.name)}</b> <span style='color:#777'>({html.escape(sim.component.__name__)})</span> "
             f"<span style='color:{color}'>[{html.escape(state)}]</span>&nbsp;"

@@ -221,9 +221,9 @@ def test_connector_restart_keeps_the_cursor(ip, capsys):
     ids = list(ip.user_ns["sim"].events["id"])
     assert ids == list(range(1, 29))
     line(ip, "stop")
-    assert capsys.readouterr().out == "Pusher: finished\n"  # run() returned once running was False
+    assert capsys.readouterr().out == "Pusher: stopped\n"  # run() returned once running was False
     assert usage_error(ip, "step") == (
-        "Pusher is not running any more (state: finished); call sim.restart() to start a new instance on the same "
+        "Pusher is not running any more (state: stopped); call sim.restart() to start a new instance on the same "
         "storage; or %restart"
     )
 
@@ -351,7 +351,7 @@ def test_panel_buttons_step_and_refresh(ip):
     assert f"step {len(sim.reports)}" in panel.counter.value
     assert repr(panel) == f"<kit panel Tick: step {len(sim.reports)}, paused, 2024-01-01T01:06:00Z>"
     panel.stop_button.click()
-    assert "[finished]" in panel.title.value and panel.step_button.disabled  # run() saw running == False
+    assert "[stopped]" in panel.title.value and panel.step_button.disabled  # run() saw running == False
     panel.restart_button.click()
     assert not panel.step_button.disabled
 
