@@ -43,6 +43,7 @@ _LAZY = {
     "load_component": ("kit._loader", "load_component"),
     "load_module_directory": ("kit._loader", "load_module_directory"),
     "export": ("kit._export", "export"),
+    "ModuleInfo": ("kit._export", "ModuleInfo"),
     "check": ("kit._export", "check"),
     "infer_schema": ("kit._export", "infer_schema"),
 }
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover - for static tools
     from kit.connector import Connector, DefaultConnectorConfiguration
     from kit.module import Module, ModuleItem
     from kit.trigger import Trigger
+    from kit._export import ModuleInfo, check, export, infer_schema
     from kit._loader import load_component, load_module_directory
     from kit._platform._platform import FakePlatform, KitWarning
     from kit._stepper._clock import VirtualClock
@@ -97,6 +99,7 @@ __all__ = [
     "FakePlatform",
     "KitWarning",
     "Module",
+    "ModuleInfo",
     "ModuleItem",
     "Simulation",
     "SimulationEnded",
