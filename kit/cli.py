@@ -171,8 +171,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     module_configuration = _json_arg(args.module_config, "--module-config")
     directory = kit.load_module_directory(args.dir)
     cls = directory.component(args.command)
-    platform = kit.FakePlatform()
+    platform = kit.FakePlatform(start=args.start, allow_network=args.allow_network)
     try:
+        if args.http:
+            _register_http(platform, args.http)
         if component_kind(cls) == "action":
             record = directory.run_action(platform, args.command, configuration, module_configuration)
             print("results:", json.dumps(_plain(record.results), indent=2, default=str))
@@ -198,6 +200,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         platform.close()
+
+
+def _register_http(platform: Any, path: str) -> None:
+    """Fake HTTP answers from a file: a JSON list of ``responses.add`` keyword arguments, or responses' YAML."""
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"--http {path}: no such file")
+    if file.suffix in {".yaml", ".yml"}:
+        platform.http._add_from_file(file_path=str(file))  # responses' recorder format
+        return
+    try:
+        answers = json.loads(file.read_text())
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--http {path}: not valid JSON ({error})") from None
+    if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
+        raise UsageError(
+            f'--http {path}: expected a JSON list of answers like [{{"method": "GET", "url": "https://...", '
+            '"json": {...}}]'
+        )
+    for index, answer in enumerate(answers):
+        try:
+            platform.http.add(**answer)
+        except TypeError as error:
+            raise UsageError(f"--http {path}: answer {index} is not valid ({error})") from None
 
 
 def _plain(value: Any) -> Any:
@@ -273,6 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--steps", type=int, help="number of steps (default 1)")
     group.add_argument("--for", dest="duration", help="virtual time to run, e.g. 30s, 15m, 1h, 2d")
     p.add_argument("--progress", action="store_true", help="show a progress bar (default: on a terminal for 1 min+)")
+    p.add_argument("--http", metavar="FILE", help="fake HTTP answers: a JSON list of responses.add arguments "
+                   '([{"method": "GET", "url": ..., "json": ...}]) or a responses YAML recording')
+    p.add_argument("--allow-network", action="store_true", help="let calls with no fake answer reach the network")
+    p.add_argument("--start", help="start of the virtual clock, ISO 8601 (default: now)")
     p.set_defaults(func=_cmd_run)
     return parser
 

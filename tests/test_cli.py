@@ -145,3 +145,28 @@ def test_import_kit_and_the_cli_stays_light() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert proc.stdout.strip() == "[]", proc.stderr
+
+
+ACME_DIR = Path(__file__).parent / "data" / "modules" / "Acme"
+
+
+def test_run_with_fake_http_answers_from_a_file(tmp_path, capsys):
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps([{"method": "GET", "url": "https://api.acme.test/alerts",
+                                    "json": {"items": [{"id": 1}, {"id": 2}]}}]))
+    code = main(["run", str(ACME_DIR), "alerts_trigger", "--config", '{"frequency": 30}', "--module-config",
+                 '{"api_key": "k-123456"}', "--for", "1m", "--http", str(answers), "--start", "2024-01-01T00:00:00Z"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "== runs (6 rows)" in out  # steps at 00:00, 00:30 and 01:00, two alerts each
+    assert "k-123456" not in out
+
+
+def test_run_refuses_a_bad_http_file(tmp_path, capsys):
+    answers = tmp_path / "answers.json"
+    answers.write_text("{}")
+    assert main(["run", str(ACME_DIR), "alerts_trigger", "--http", str(answers)]) == 2
+    assert capsys.readouterr().err == (
+        f'kit run: error: --http {answers}: expected a JSON list of answers like [{{"method": "GET", '
+        '"url": "https://...", "json": {...}}]\n'
+    )
