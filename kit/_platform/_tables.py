@@ -72,21 +72,30 @@ def _parse_mixed(strings: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows)
 
 
+def _frame(records: list[Any], columns: list[tuple[str, Any, str]]) -> pd.DataFrame:
+    """A DataFrame with one column per ``(name, attribute name or function of a record, dtype)``.
+
+    The dtype ``"time"`` makes a tz-aware UTC datetime column.
+    """
+    data = {}
+    for name, source, dtype in columns:
+        get = (lambda r, a=source: getattr(r, a)) if isinstance(source, str) else source
+        values = [get(r) for r in records]
+        if dtype == "time":
+            data[name] = pd.to_datetime(pd.Series(values, dtype="object"), utc=True) if values else _times([])
+        else:
+            data[name] = pd.Series(values, dtype=dtype)
+    return pd.DataFrame(data)
+
+
 def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Playbook runs: step, time, component, event_name, request_id, directory, files, then event fields."""
     records = sorted((r for host in hosts for r in host.runs), key=lambda r: r.time)
-    base = pd.DataFrame(
-        {
-            "step": pd.Series([r.step for r in records], dtype="int64"),
-            "time": pd.to_datetime(pd.Series([r.time for r in records], dtype="object"), utc=True)
-            if records else _times([]),
-            "component": pd.Series([r.component for r in records], dtype=object),
-            "event_name": pd.Series([r.event_name for r in records], dtype=object),
-            "request_id": pd.Series([r.request_id for r in records], dtype=object),
-            "directory": pd.Series([r.directory for r in records], dtype=object),
-            "files": pd.Series([list(r.files) for r in records], dtype=object),
-        }
-    )
+    base = _frame(records, [
+        ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
+        ("event_name", "event_name", object), ("request_id", "request_id", object),
+        ("directory", "directory", object), ("files", lambda r: list(r.files), object),
+    ])
     if not records:
         return base
     events = pd.json_normalize([thaw(r.event) for r in records], max_level=0)
@@ -97,78 +106,52 @@ def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
 def logs_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Log lines: step, time, component, level, message, sent (to the platform), source."""
     records = sorted((r for host in hosts for r in host.logs), key=lambda r: (r.time, r.step))
-    return pd.DataFrame(
-        {
-            "step": pd.Series([r.step for r in records], dtype="int64"),
-            "time": pd.to_datetime(pd.Series([r.time for r in records], dtype="object"), utc=True)
-            if records else _times([]),
-            "component": pd.Series([r.component for r in records], dtype=object),
-            "level": pd.Series([r.level for r in records], dtype=object),
-            "message": pd.Series([r.message for r in records], dtype=object),
-            "sent": pd.Series([r.sent for r in records], dtype=bool),
-            "source": pd.Series([r.source for r in records], dtype=object),
-        }
-    )
+    return _frame(records, [
+        ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
+        ("level", "level", object), ("message", "message", object), ("sent", "sent", bool),
+        ("source", "source", object),
+    ])
 
 
 def http_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Outbound HTTP calls: step, time, component, method, url, status, error, bodies."""
     records = sorted((r for host in hosts for r in host.http), key=lambda r: (r.time, r.step))
-    return pd.DataFrame(
-        {
-            "step": pd.Series([r.step for r in records], dtype="int64"),
-            "time": pd.to_datetime(pd.Series([r.time for r in records], dtype="object"), utc=True)
-            if records else _times([]),
-            "component": pd.Series([r.component for r in records], dtype=object),
-            "method": pd.Series([r.method for r in records], dtype=object),
-            "url": pd.Series([r.url for r in records], dtype=object),
-            "status": pd.Series([r.status for r in records], dtype="Int64"),
-            "error": pd.Series([r.error for r in records], dtype=object),
-            "request_body": pd.Series([r.request_body for r in records], dtype=object),
-            "response_body": pd.Series([r.response_body for r in records], dtype=object),
-        }
-    )
+    return _frame(records, [
+        ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
+        ("method", "method", object), ("url", "url", object), ("status", "status", "Int64"),
+        ("error", "error", object), ("request_body", "request_body", object),
+        ("response_body", "response_body", object),
+    ])
 
 
 def steps_table(reports: Iterable[Any]) -> pd.DataFrame:
     """One row per step: number, status, start, end, pause, counts and error."""
-    reports = list(reports)
-    return pd.DataFrame(
-        {
-            "step": pd.Series([r.number for r in reports], dtype="int64"),
-            "component": pd.Series([r.component for r in reports], dtype=object),
-            "status": pd.Series([r.status for r in reports], dtype=object),
-            "start": pd.to_datetime(pd.Series([r.start for r in reports], dtype="object"), utc=True)
-            if reports else _times([]),
-            "end": pd.to_datetime(pd.Series([r.end for r in reports], dtype="object"), utc=True)
-            if reports else _times([]),
-            "paused_at": pd.Series([r.pause for r in reports], dtype=object),
-            "runs": pd.Series([len(r.runs) for r in reports], dtype="int64"),
-            "events": pd.Series([r.events_pushed for r in reports], dtype="int64"),
-            "http": pd.Series([len(r.http) for r in reports], dtype="int64"),
-            "logs": pd.Series([len(r.logs) for r in reports], dtype="int64"),
-            "storage_changed": pd.Series([bool(r.storage_changes) for r in reports], dtype=bool),
-            "error": pd.Series(
-                [f"{r.errors[0].type}: {r.errors[0].message}" if r.errors else None for r in reports], dtype=object
-            ),
-        }
-    )
+    return _frame(list(reports), [
+        ("step", "number", "int64"), ("component", "component", object), ("status", "status", object),
+        ("start", "start", "time"), ("end", "end", "time"), ("paused_at", "pause", object),
+        ("runs", lambda r: len(r.runs), "int64"), ("events", "events_pushed", "int64"),
+        ("http", lambda r: len(r.http), "int64"), ("logs", lambda r: len(r.logs), "int64"),
+        ("storage_changed", lambda r: bool(r.storage_changes), bool),
+        ("error", lambda r: f"{r.errors[0].type}: {r.errors[0].message}" if r.errors else None, object),
+    ])
 
 
 def actions_table(records: Iterable[Any]) -> pd.DataFrame:
     """Action runs: time, action, ok, error, results, outputs."""
-    records = list(records)
-    return pd.DataFrame(
-        {
-            "time": pd.to_datetime(pd.Series([r.time for r in records], dtype="object"), utc=True)
-            if records else _times([]),
-            "action": pd.Series([r.action for r in records], dtype=object),
-            "ok": pd.Series([r.ok for r in records], dtype=bool),
-            "error": pd.Series([r.error for r in records], dtype=object),
-            "results": pd.Series([thaw(r.results) for r in records], dtype=object),
-            "outputs": pd.Series([dict(r.outputs) for r in records], dtype=object),
-        }
-    )
+    return _frame(list(records), [
+        ("time", "time", "time"), ("action", "action", object), ("ok", "ok", bool), ("error", "error", object),
+        ("results", lambda r: thaw(r.results), object), ("outputs", lambda r: dict(r.outputs), object),
+    ])
+
+
+def playbook_runs_table(records: Iterable[Any]) -> pd.DataFrame:
+    """Playbook runs: time, playbook, trigger, event_name, ok, error, steps (action names), results."""
+    return _frame(list(records), [
+        ("time", "time", "time"), ("playbook", "playbook", object), ("trigger", "trigger", object),
+        ("event_name", "event_name", object), ("ok", "ok", bool), ("error", "error", object),
+        ("steps", lambda r: [s.action for s in r.steps], object),
+        ("results", lambda r: [thaw(s.results) for s in r.steps], object),
+    ])
 
 
 def simulation_html(sim: Any) -> str:
@@ -188,21 +171,3 @@ def simulation_html(sim: Any) -> str:
         f"<tr><th style='text-align:left;padding-right:1em'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
     )
     return f"<div><b>kit simulation</b><table>{body}</table></div>"
-
-
-def playbook_runs_table(records: Iterable[Any]) -> pd.DataFrame:
-    """Playbook runs: time, playbook, trigger, event_name, ok, error, steps (action names), results."""
-    records = list(records)
-    return pd.DataFrame(
-        {
-            "time": pd.to_datetime(pd.Series([r.time for r in records], dtype="object"), utc=True)
-            if records else _times([]),
-            "playbook": pd.Series([r.playbook for r in records], dtype=object),
-            "trigger": pd.Series([r.trigger for r in records], dtype=object),
-            "event_name": pd.Series([r.event_name for r in records], dtype=object),
-            "ok": pd.Series([r.ok for r in records], dtype=bool),
-            "error": pd.Series([r.error for r in records], dtype=object),
-            "steps": pd.Series([[s.action for s in r.steps] for r in records], dtype=object),
-            "results": pd.Series([[thaw(s.results) for s in r.steps] for r in records], dtype=object),
-        }
-    )
