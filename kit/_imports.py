@@ -18,7 +18,9 @@ TOP_LEVEL = {
     "DefaultConnectorConfiguration": "connector",
     "Action": "action",
 }
-SUBMODULES = {"module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils"}
+SUBMODULES = {
+    "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
+}
 # what sekoia_automation has and kit does not implement
 UNSUPPORTED = {
     "aio": "AsyncConnector (sekoia_automation.aio) is not implemented by kit; use the synchronous Connector",
@@ -64,6 +66,13 @@ def _to_kit(module: str) -> str:
         raise ImportRewriteError(f"import of {module}: {UNSUPPORTED[parts[1]]}")
     if len(parts) > 1 and parts[1] == "connector" and len(parts) > 2:
         raise ImportRewriteError(f"import of {module}: only sekoia_automation.connector itself is implemented by kit")
+    if len(parts) > 1 and parts[1] not in SUBMODULES:
+        raise ImportRewriteError(
+            f"import of {module}: kit implements {', '.join(sorted(SUBMODULES))} of sekoia_automation, not "
+            f"{parts[1]}"
+        )
+    if len(parts) > 2 and parts[1] == "helpers" and parts[2] != "timestepper":
+        raise ImportRewriteError(f"import of {module}: kit implements sekoia_automation.helpers.timestepper only")
     return ".".join(["kit", *parts[1:]])
 
 

@@ -76,3 +76,15 @@ def test_import_kit_among_other_modules():
     assert rewrite_imports(source, to="sekoia_automation") == (
         "import json\nfrom sekoia_automation.trigger import Trigger\nclass A(Trigger):\n    pass\n"
     )
+
+
+def test_parts_of_the_sdk_kit_does_not_implement_are_named():
+    with pytest.raises(ImportRewriteError) as error:
+        rewrite_imports("from sekoia_automation.timer import RepeatedTimer\n", to="kit")
+    assert str(error.value) == (
+        "import of sekoia_automation.timer: kit implements action, checkpoint, connector, constants, exceptions, "
+        "helpers, module, storage, trigger, utils of sekoia_automation, not timer"
+    )
+    assert rewrite_imports("from sekoia_automation.helpers.timestepper import TimeStepper\n", to="kit") == (
+        "from kit.helpers.timestepper import TimeStepper\n"
+    )

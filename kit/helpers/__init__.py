@@ -1,0 +1,1 @@
+"""Helpers, as in ``sekoia_automation.helpers``."""
