@@ -17,6 +17,7 @@ TOP_LEVEL = {
     "Connector": "connector",
     "DefaultConnectorConfiguration": "connector",
     "Action": "action",
+    "SekoiaAutomationBaseModel": "",
 }
 SUBMODULES = {
     "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
@@ -187,7 +188,8 @@ def _from_kit(node: ast.ImportFrom) -> str:
     groups: dict[str, list[str]] = {}
     for alias in node.names:
         if alias.name in TOP_LEVEL:
-            groups.setdefault(f"sekoia_automation.{TOP_LEVEL[alias.name]}", []).append(_alias(alias))
+            where = TOP_LEVEL[alias.name]
+            groups.setdefault(f"sekoia_automation.{where}" if where else "sekoia_automation", []).append(_alias(alias))
         elif alias.name in SUBMODULES:
             groups.setdefault("sekoia_automation", []).append(_alias(alias))
         elif alias.name in KIT_ONLY:

@@ -187,4 +187,129 @@ class Action(ModuleItem):
     def run(self, arguments: Any) -> Any:
         """The action's logic: take ``arguments``, return a JSON-serialisable dict or list."""
 
-__all__ = ["Action"]
+
+
+class GenericAPIAction(Action):
+    """An action that is one HTTP call, as ``sekoia_automation.action.GenericAPIAction``.
+
+    Subclasses set ``verb``, ``endpoint`` (with ``{placeholders}`` filled from the arguments),
+    ``query_parameters`` and optionally ``authentication`` (``"basic"``, ``"apiKey"``,
+    ``"bearer"``), ``auth_header``, ``auth_query_param``; the base URL is the module
+    configuration's ``base_url`` (else the class's).  Retries on network errors and 5xx
+    up to 10 attempts with exponential waits (virtual time in kit); a 4xx is an error result.
+    """
+
+    base_url = ""
+    verb: str
+    endpoint: str
+    query_parameters: list[str]
+    timeout: int = 5
+    authentication: str | None = None
+    auth_header: str | None = None
+    auth_query_param: str | None = None
+
+    def _module_configuration_value(self, key: str) -> Any:
+        if isinstance(self.module.configuration, dict):
+            return self.module.configuration.get(key)
+        return getattr(self.module.configuration, key, None)
+
+    def get_headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if not self.authentication:
+            if self.module.configuration and (api_key := self._module_configuration_value("api_key")):
+                headers["Authorization"] = f"Bearer {api_key}"
+            return headers
+        method = self.authentication.lower()
+        if method == "basic":
+            import base64
+
+            pair = f"{self._module_configuration_value('username')}:{self._module_configuration_value('password')}"
+            headers[self.auth_header or "Authorization"] = "Basic " + base64.b64encode(pair.encode("latin1")).decode()
+        elif method == "apikey":
+            if self.auth_header:
+                headers[self.auth_header] = self._module_configuration_value("api_key")
+        elif method == "bearer":
+            headers[self.auth_header or "Authorization"] = f"Bearer {self._module_configuration_value('api_key')}"
+        return headers
+
+    def get_url(self, arguments: dict) -> str:
+        import re
+        from urllib.parse import urljoin
+
+        url = self._module_configuration_value("base_url") or self.base_url
+        for placeholder in re.findall("{(.*?)}", self.endpoint):
+            self.endpoint = self.endpoint.replace(f"{{{placeholder}}}", str(arguments.pop(placeholder)), 1)
+        return urljoin(url, self.endpoint.lstrip("/"))
+
+    def get_query_parameters(self, arguments: dict) -> dict | None:
+        parameters: dict[str, Any] = {}
+        if self.authentication == "apiKey" and self.auth_query_param:
+            parameters[self.auth_query_param] = self._module_configuration_value("api_key")
+        if getattr(self, "query_parameters", None):
+            parameters |= {k: arguments.pop(k) for k in self.query_parameters if k in arguments}
+        return parameters or None
+
+    def get_body(self, arguments: dict) -> dict:
+        """The arguments left, with ``*_path`` ones read from their files (kept as they are if missing)."""
+        body: dict[str, Any] = {}
+        for key, value in arguments.items():
+            if isinstance(value, dict):
+                body[key] = self.get_body(value)
+            else:
+                try:
+                    new_key = key.replace("_path", "")
+                    body[new_key] = self.json_argument(new_key, arguments)
+                except MissingActionArgumentFileError:
+                    body[key] = value
+        return body
+
+    def _wait(self, attempt: int) -> float:
+        return min(max(2.0 * 2**attempt, 2.0), 300.0)
+
+    def run(self, arguments: dict) -> Any:
+        import time
+
+        import requests
+
+        headers = self.get_headers()
+        url = self.get_url(arguments)
+        params = self.get_query_parameters(arguments)
+        body = self.get_body(arguments)
+        status: int | None = None
+        for attempt in range(1, 11):
+            try:
+                response = requests.request(
+                    self.verb, url, json=body, headers=headers, timeout=self.timeout, params=params
+                )
+            except (requests.RequestException, OSError) as error:
+                failure: BaseException | None = error
+            else:
+                status = response.status_code
+                if response.ok:
+                    return response.json() if response.status_code != 204 else None
+                if self.verb.lower() == "delete" and response.status_code == 404 and attempt > 1:
+                    return None
+                if 400 <= response.status_code < 500:
+                    details = f"(status code: {response.status_code}, attempts: {attempt}, retries: {attempt - 1})"
+                    message = f"HTTP Request failed: {url} {details}"
+                    try:
+                        content = response.json()
+                        if isinstance(content, dict) and "message" in content:
+                            message = f"{content['message']} {details}"
+                    except ValueError:
+                        content = response.text
+                    self.log(message, level="error", url=url, status=response.status_code)
+                    self.error(message)
+                    return None
+                failure = None
+            if attempt < 10:
+                time.sleep(self._wait(attempt))
+        code = status if status is not None else "unknown"
+        message = f"HTTP Request failed after 10 attempts (9 retries): {url} (last status code: {code})"
+        self.log(message, level="error", url=url, status=status,
+                 underlying_error=str(failure) if failure else None)
+        self.error(message)
+        return None
+
+
+__all__ = ["Action", "GenericAPIAction"]

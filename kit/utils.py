@@ -130,6 +130,10 @@ def returns(model: Any) -> Callable:
     return decorator
 
 
+def capture_retry_error(retry_state: Any) -> None:
+    """tenacity ``retry_error_callback`` of the real SDK (it reports to sentry; kit has none)."""
+
+
 def chunks(sequence: Sequence, size: int):
     """Yield successive slices of ``size`` items."""
     for index in range(0, len(sequence), size):
