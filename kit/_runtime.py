@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _datetime_module
 import logging
+import signal
 import threading
 import time as _time_module
 import types
@@ -26,6 +27,7 @@ _real_sleep = _time_module.sleep
 _real_time = _time_module.time
 _real_time_ns = _time_module.time_ns
 _real_event_wait = threading.Event.wait
+_real_signal = signal.signal
 _RealDatetime = _datetime_module.datetime
 _RealDate = _datetime_module.date
 _get_ident = threading.get_ident
@@ -138,6 +140,19 @@ def event_wait(self: threading.Event, timeout: float | None = None) -> bool:
     if context is None:
         return _real_event_wait(self, timeout)
     return context.wait(self, timeout)
+
+
+def signal_handler(signalnum: int, handler: Any) -> Any:
+    """``signal.signal`` that, for hosted components, records the handler instead of installing it.
+
+    Components often register SIGTERM/SIGINT handlers to stop; in a kernel that would take the
+    interrupt button away (and fails outside the main thread).  The platform calls the recorded
+    SIGTERM handler when it stops the component, as the real platform sends SIGTERM.
+    """
+    context = _contexts.get(_get_ident())
+    if context is None or context.host is None:
+        return _real_signal(signalnum, handler)
+    return context.host.record_signal_handler(signalnum, handler)
 
 
 event_wait.__doc__ = _real_event_wait.__doc__
@@ -275,5 +290,6 @@ def install() -> None:
         _time_module.time = time
         _time_module.time_ns = time_ns
         threading.Event.wait = event_wait  # type: ignore[method-assign]
+        signal.signal = signal_handler
         logging.getLogger().addHandler(_ThreadLogHandler(level=logging.DEBUG))
         _installed = True

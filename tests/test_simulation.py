@@ -264,3 +264,31 @@ def test_a_component_blocked_on_a_socket_is_given_back_and_stopped(platform):
     assert f"{__file__}:{Blocked.run.__code__.co_firstlineno + 2} in run()" in str(error.value)
     assert sim.stop() == "stopped"
     assert not sim._worker.thread.is_alive() or sim._worker.thread.join(1) is None
+
+
+def test_signal_handlers_of_components_are_kept_by_the_platform(platform):
+    import signal
+
+    stops = []
+
+    class OktaStyle(kit.Connector):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._stop_event = threading.Event()
+            signal.signal(signal.SIGINT, self.exit)  # as many real connectors do
+            signal.signal(signal.SIGTERM, self.exit)
+
+        def exit(self, signum, frame):
+            stops.append(signum)
+            self._stop_event.set()
+
+        def run(self):
+            while not self._stop_event.is_set():
+                time.sleep(60)
+
+    before = signal.getsignal(signal.SIGINT)
+    sim = platform.load(OktaStyle, configuration={"intake_key": "k"})
+    assert signal.getsignal(signal.SIGINT) is before  # the kernel keeps its interrupt button
+    sim.step(2)
+    assert sim.stop() == "stopped"
+    assert stops == [signal.SIGTERM]  # the platform stops a component with SIGTERM

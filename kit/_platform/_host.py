@@ -96,6 +96,7 @@ class ComponentHost:
         self.errors: list[tuple[int, StepError]] = []
         self.intake = IntakeRecorder(name, self._intake_warning)
         self.action_result: ActionRecord | None = None
+        self.signal_handlers: dict[int, Any] = {}
         self._lock = threading.Lock()
 
     # -- helpers -----------------------------------------------------------------
@@ -184,6 +185,14 @@ class ComponentHost:
                     f"logging:{record.name}",
                 )
             )
+
+    def record_signal_handler(self, signalnum: int, handler: Any) -> Any:
+        """The component asked for a signal handler: keep it (the platform sends SIGTERM to stop it)."""
+        import signal
+
+        previous = self.signal_handlers.get(signalnum, signal.SIG_DFL)
+        self.signal_handlers[signalnum] = handler
+        return previous
 
     def record_http(self, call: HttpCall) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import orjson
 
 from kit._platform._records import StepError, freeze, utc
 from kit._stepper._report import StepReport
+from kit._runtime import ThreadContext as _ThreadAs
 from kit._stepper._worker import Worker, describe_frames
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Simulation:
 
     # -- worker lifecycle -------------------------------------------------------------
     def _start_worker(self) -> None:
+        self._host.signal_handlers.clear()
         self.instance = self._build()
         self._generation += 1
         instance = self.instance
@@ -294,6 +296,7 @@ class Simulation:
             return worker.state
         if not worker.busy:
             worker.stopping = True
+            self._send_sigterm()
             stop = getattr(self.instance, "stop", None)
             if stop is not None:
                 try:
@@ -320,6 +323,19 @@ class Simulation:
                 "it is left running in the background as a daemon thread. sim.restart() starts a new instance."
             )
         return worker.state
+
+    def _send_sigterm(self) -> None:
+        """Call the SIGTERM handler the component registered, as the platform's SIGTERM would."""
+        import signal
+
+        handler = self._host.signal_handlers.get(signal.SIGTERM)
+        if callable(handler):
+            try:
+                with _ThreadAs(self.platform.clock, self._host):
+                    handler(signal.SIGTERM, None)
+            except Exception as error:  # the handler failing is part of what the step shows
+                self._host.errors.append((len(self.reports), StepError.from_exception("SIGTERM handler", error,
+                                                                                        self._host.mask)))
 
     def restart(self) -> "Simulation":
         """Stop this instance and start a new one on the same storage (as when the platform reboots it)."""
