@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as _datetime_module
 import logging
+import os as _os
 import signal
+import sys
 import threading
 import time as _time_module
 import types
@@ -26,6 +28,8 @@ from typing import Any, Protocol
 _real_sleep = _time_module.sleep
 _real_time = _time_module.time
 _real_time_ns = _time_module.time_ns
+_real_monotonic = _time_module.monotonic
+_real_monotonic_ns = _time_module.monotonic_ns
 _real_event_wait = threading.Event.wait
 _real_signal = signal.signal
 _RealDatetime = _datetime_module.datetime
@@ -135,6 +139,23 @@ def time_ns() -> int:
     return int(context.clock.time() * 1_000_000_000)
 
 
+# Components measure durations with time.monotonic (rate limiters, back-offs): on a hosted
+# thread it follows the virtual clock too (offset so it never goes backwards between clocks is
+# not needed: each thread only ever sees its own platform's clock, which only moves forward).
+def monotonic() -> float:
+    context = _contexts.get(_get_ident())
+    if context is None:
+        return _real_monotonic()
+    return context.clock.time()
+
+
+def monotonic_ns() -> int:
+    context = _contexts.get(_get_ident())
+    if context is None:
+        return _real_monotonic_ns()
+    return int(context.clock.time() * 1_000_000_000)
+
+
 def event_wait(self: threading.Event, timeout: float | None = None) -> bool:
     context = _contexts.get(_get_ident())
     if context is None:
@@ -159,6 +180,8 @@ event_wait.__doc__ = _real_event_wait.__doc__
 sleep.__doc__ = _real_sleep.__doc__
 time.__doc__ = _real_time.__doc__
 time_ns.__doc__ = _real_time_ns.__doc__
+monotonic.__doc__ = _real_monotonic.__doc__
+monotonic_ns.__doc__ = _real_monotonic_ns.__doc__
 
 
 class _DatetimeMeta(type):
@@ -261,6 +284,43 @@ def virtualize_namespace(namespace: dict[str, Any]) -> None:
             namespace[name] = time
         elif value is _real_time_ns:
             namespace[name] = time_ns
+        elif value is _real_monotonic:
+            namespace[name] = monotonic
+        elif value is _real_monotonic_ns:
+            namespace[name] = monotonic_ns
+
+
+_STDLIB = _os.path.dirname(_os.path.abspath(threading.__file__))
+
+
+def rebind_imported_functions() -> None:
+    """Point ``from time import sleep``-style names of already imported libraries at the thread-aware versions.
+
+    A library that bound ``time.sleep`` (or ``time``, ``monotonic``) before kit was imported
+    would otherwise really sleep inside a component.  The standard library keeps the real
+    functions: ``threading`` and friends are the machinery.  Outside hosted threads the
+    replacements behave exactly like the originals.
+    """
+    replacements = (
+        (_real_sleep, sleep), (_real_time, time), (_real_time_ns, time_ns),
+        (_real_monotonic, monotonic), (_real_monotonic_ns, monotonic_ns),
+    )
+    for name, module in list(sys.modules.items()):
+        if module is None or name == __name__ or name.startswith("kit._stepper"):
+            continue
+        file = getattr(module, "__file__", None) or ""
+        if not file or (file.startswith(_STDLIB) and "site-packages" not in file):
+            continue
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for key, value in list(namespace.items()):
+            if not callable(value):
+                continue
+            for real, replacement in replacements:
+                if value is real:
+                    namespace[key] = replacement
+                    break
 
 
 class _ThreadLogHandler(logging.Handler):
@@ -289,6 +349,8 @@ def install() -> None:
         _time_module.sleep = sleep
         _time_module.time = time
         _time_module.time_ns = time_ns
+        _time_module.monotonic = monotonic
+        _time_module.monotonic_ns = monotonic_ns
         threading.Event.wait = event_wait  # type: ignore[method-assign]
         signal.signal = signal_handler
         logging.getLogger().addHandler(_ThreadLogHandler(level=logging.DEBUG))

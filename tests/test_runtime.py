@@ -61,3 +61,25 @@ def test_event_wait_outside_components_is_the_real_one():
     started = time.monotonic()
     assert event.wait(0.05) is False
     assert time.monotonic() - started >= 0.04
+
+
+def test_libraries_that_bound_the_real_functions_are_rebound(tmp_path):
+    import sys
+    import types
+
+    library = types.ModuleType("some_rate_limiter")
+    library.__file__ = str(tmp_path / "site-packages" / "some_rate_limiter.py")
+    library.sleep = _runtime._real_sleep  # as `from time import sleep` before kit was imported
+    library.monotonic = _runtime._real_monotonic
+    sys.modules["some_rate_limiter"] = library
+    try:
+        _runtime.rebind_imported_functions()
+        assert library.sleep is _runtime.sleep and library.monotonic is _runtime.monotonic
+        assert threading._time is _runtime._real_monotonic  # the standard library keeps the real ones
+        clock = VirtualClock(start=1000)
+        with _runtime.ThreadContext(clock):
+            started = library.monotonic()
+            library.sleep(30)
+            assert library.monotonic() - started == 30
+    finally:
+        del sys.modules["some_rate_limiter"]

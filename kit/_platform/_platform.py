@@ -117,6 +117,7 @@ class FakePlatform:
         host.module_configuration = module_configuration if module_configuration is not None else {}
         host.configuration = configuration if configuration is not None else {}
         _runtime.virtualize_namespace(vars(inspect.getmodule(component)) if inspect.getmodule(component) else {})
+        _runtime.rebind_imported_functions()
 
         def build() -> Any:
             fresh_module = self._module(module, manifest)
@@ -183,6 +184,7 @@ class FakePlatform:
         host.module_configuration = module_configuration if module_configuration is not None else {}
         host.arguments = arguments if arguments is not None else {}
         _runtime.virtualize_namespace(vars(inspect.getmodule(action)) if inspect.getmodule(action) else {})
+        _runtime.rebind_imported_functions()
         with _runtime.ThreadContext(self.clock, host):
             instance = action(module=module_obj, data_path=path)
             instance._arguments = host.arguments
