@@ -221,6 +221,9 @@ class RulesEngine:
             self.register_action(name, act)
         self._store = Store(database, synchronous)
         self.database = self._store.database
+        # An in-memory database is never read back: counters and last_executed live in the
+        # engine's own objects, so writing each change to it would only cost time.
+        self._durable = str(self.database) != ":memory:"
         t0 = float(now())
         self._cursor = t0  # virtual time up to which fires were processed
         self._horizon = t0  # latest time run_due/publish asked for
@@ -828,6 +831,12 @@ class RulesEngine:
         """
         dirty_rules, dirty_trigs = self._dirty_rules, self._dirty_trigs
         if not dirty_rules and not dirty_trigs:
+            return
+        if not self._durable:
+            for tr in dirty_trigs:
+                tr.stored = tr.counter
+            dirty_rules.clear()
+            dirty_trigs.clear()
             return
         rules, trigs = self._rules, self._trigs
         rule_rows = [(r.last, r.id) for r in dirty_rules if rules.get(r.id) is r]
