@@ -230,3 +230,19 @@ def test_real_network_only_when_allowed():
             assert closed.load(Local).step().error.type == "ConnectionError"
     finally:
         server.shutdown()
+
+
+def test_configuration_may_be_json_text(platform):
+    class Uses(kit.Trigger):
+        def run(self):
+            time.sleep(self.configuration["frequency"])
+
+    sim = platform.load(Uses, configuration='{"frequency": 7}')
+    sim.step(2)
+    assert sim.reports[1].slept == 7
+    with pytest.raises(ValueError) as error:
+        platform.load(Uses, configuration="{frequency: 7}")
+    assert str(error.value) == (
+        "configuration '{frequency: 7}' is not valid JSON (Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)); pass a dict, a pydantic model or JSON text"
+    )

@@ -110,8 +110,8 @@ class FakePlatform:
             self, display, path, module_configuration=None, configuration=None, masker=masker, kind=_kind(component)
         )
         module_obj._kit_host = host
-        module_configuration = _as_data(module_configuration)
-        configuration = _as_data(configuration)
+        module_configuration = _as_data(module_configuration, "module_configuration")
+        configuration = _as_data(configuration, "configuration")
         self._collect_secrets(masker, module_obj, module_configuration, component, configuration, secrets)
         module_obj.configuration = module_configuration if module_configuration is not None else {}
         host.module_configuration = module_configuration if module_configuration is not None else {}
@@ -177,8 +177,8 @@ class FakePlatform:
         module_obj = self._module(module, manifest)
         host = ComponentHost(self, display, path, module_configuration=None, configuration=None, masker=masker, kind="action")
         module_obj._kit_host = host
-        module_configuration = _as_data(module_configuration)
-        arguments = _as_data(arguments)
+        module_configuration = _as_data(module_configuration, "module_configuration")
+        arguments = _as_data(arguments, "arguments")
         self._collect_secrets(masker, module_obj, module_configuration, action, None, secrets)
         module_obj.configuration = module_configuration if module_configuration is not None else {}
         host.module_configuration = module_configuration if module_configuration is not None else {}
@@ -515,8 +515,17 @@ class FakePlatform:
         warnings.warn(message, KitWarning, stacklevel=2)
 
 
-def _as_data(value: Any) -> Any:
-    """Models given as configuration are turned into plain data, as the platform would store them."""
+def _as_data(value: Any, what: str = "configuration") -> Any:
+    """Models (or JSON text) given as configuration become plain data, as the platform would store them."""
+    if isinstance(value, (str, bytes)):
+        import json
+
+        try:
+            return json.loads(value)
+        except ValueError as error:
+            raise ValueError(
+                f"{what} {value[:60]!r} is not valid JSON ({error}); pass a dict, a pydantic model or JSON text"
+            ) from None
     if is_model_instance(value):
         dumped = model_dump(value)
         # SecretStr values must reach the model as their secret, not as '**********'
