@@ -21,10 +21,15 @@ TOP_LEVEL = {
 }
 SUBMODULES = {
     "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
+    "aio",
+}
+# the modules of sekoia_automation.aio kit implements (under kit.aio)
+AIO_MODULES = {
+    "aio", "aio.connector", "aio.helpers", "aio.helpers.files", "aio.helpers.files.utils", "aio.helpers.files.csv",
+    "aio.helpers.http", "aio.helpers.http.utils",
 }
 # what sekoia_automation has and kit does not implement
 UNSUPPORTED = {
-    "aio": "AsyncConnector (sekoia_automation.aio) is not implemented by kit; use the synchronous Connector",
     "asset_connector": "asset connectors are not implemented by kit",
     "http": "sekoia_automation.http clients are not implemented by kit; use requests",
     "account_validator": "AccountValidator is not implemented by kit",
@@ -71,6 +76,11 @@ def _to_kit(module: str) -> str:
         raise ImportRewriteError(
             f"import of {module}: kit implements {', '.join(sorted(SUBMODULES))} of sekoia_automation, not "
             f"{parts[1]}"
+        )
+    if parts[1:2] == ["aio"] and ".".join(parts[1:]) not in AIO_MODULES:
+        raise ImportRewriteError(
+            f"import of {module}: of sekoia_automation.aio, kit implements only "
+            f"{', '.join('sekoia_automation.' + m for m in sorted(AIO_MODULES))}"
         )
     if len(parts) > 2 and parts[1] == "helpers" and parts[2] != "timestepper":
         raise ImportRewriteError(f"import of {module}: kit implements sekoia_automation.helpers.timestepper only")

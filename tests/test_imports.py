@@ -82,9 +82,33 @@ def test_parts_of_the_sdk_kit_does_not_implement_are_named():
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("from sekoia_automation.timer import RepeatedTimer\n", to="kit")
     assert str(error.value) == (
-        "import of sekoia_automation.timer: kit implements action, checkpoint, connector, constants, exceptions, "
-        "helpers, module, storage, trigger, utils of sekoia_automation, not timer"
+        "import of sekoia_automation.timer: kit implements action, aio, checkpoint, connector, constants, "
+        "exceptions, helpers, module, storage, trigger, utils of sekoia_automation, not timer"
     )
     assert rewrite_imports("from sekoia_automation.helpers.timestepper import TimeStepper\n", to="kit") == (
         "from kit.helpers.timestepper import TimeStepper\n"
+    )
+
+
+def test_the_async_mode_maps_to_kit_aio_both_ways():
+    source = (
+        "from sekoia_automation.aio.connector import AsyncConnector\n"
+        "from sekoia_automation.aio.helpers import limit_concurrency\n"
+        "from sekoia_automation.aio.helpers.files.utils import delete_file\n"
+    )
+    there = rewrite_imports(source, to="kit")
+    assert there == (
+        "from kit.aio.connector import AsyncConnector\n"
+        "from kit.aio.helpers import limit_concurrency\n"
+        "from kit.aio.helpers.files.utils import delete_file\n"
+    )
+    assert rewrite_imports(there, to="sekoia_automation") == source
+    with pytest.raises(ImportRewriteError) as error:
+        rewrite_imports("from sekoia_automation.aio.helpers.other import x\n", to="kit")
+    assert str(error.value) == (
+        "import of sekoia_automation.aio.helpers.other: of sekoia_automation.aio, kit implements only "
+        "sekoia_automation.aio, sekoia_automation.aio.connector, sekoia_automation.aio.helpers, "
+        "sekoia_automation.aio.helpers.files, sekoia_automation.aio.helpers.files.csv, "
+        "sekoia_automation.aio.helpers.files.utils, sekoia_automation.aio.helpers.http, "
+        "sekoia_automation.aio.helpers.http.utils"
     )

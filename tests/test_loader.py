@@ -106,10 +106,10 @@ def test_dotted_target_for_real_sdk_code(monkeypatch):
 
 
 def test_unsupported_sdk_parts_are_named(tmp_path):
-    (tmp_path / "uses_async.py").write_text("from sekoia_automation.aio.connector import AsyncConnector\n")
+    (tmp_path / "uses_assets.py").write_text("from sekoia_automation.asset_connector import AssetConnector\n")
     with pytest.raises(ComponentLoadError) as error:
-        load_component(f"{tmp_path / 'uses_async.py'}:X")
+        load_component(f"{tmp_path / 'uses_assets.py'}:X")
     assert str(error.value) == (
-        f"{tmp_path / 'uses_async.py'}: import of sekoia_automation.aio.connector: AsyncConnector "
-        "(sekoia_automation.aio) is not implemented by kit; use the synchronous Connector"
+        f"{tmp_path / 'uses_assets.py'}: import of sekoia_automation.asset_connector: asset connectors are not "
+        "implemented by kit"
     )
