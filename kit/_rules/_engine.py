@@ -224,6 +224,7 @@ class RulesEngine:
         # An in-memory database is never read back: counters and last_executed live in the
         # engine's own objects, so writing each change to it would only cost time.
         self._durable = str(self.database) != ":memory:"
+        self._utc_cache: tuple[float, datetime] = (float("nan"), datetime.fromtimestamp(0, UTC))
         t0 = float(now())
         self._cursor = t0  # virtual time up to which fires were processed
         self._horizon = t0  # latest time run_due/publish asked for
@@ -633,8 +634,12 @@ class RulesEngine:
         """
         items = []
         make = self._event_item
+        now = float(self._now())  # one virtual instant for the whole batch
+        known = self._event_types
         for ev in events:
-            if type(ev) is tuple or isinstance(ev, list):
+            if type(ev) is tuple and len(ev) == 3 and ev[0] in known and type(ev[1]) is str and type(ev[2]) is str:
+                items.append(("ev", now, ev[0], ev[1], ev[2], None))  # the common case, validated inline
+            elif type(ev) is tuple or isinstance(ev, list):
                 items.append(make(*ev))
             elif isinstance(ev, AbcMapping):
                 items.append(make(ev.get("type"), ev.get("source"), ev.get("target"), ev.get("data")))
@@ -688,24 +693,29 @@ class RulesEngine:
         process = self._process_event
         try:
             while True:
-                while inbox:
-                    item = inbox.popleft()
-                    if item[0] != "due":
-                        events.append(item)
-                    if item[1] > self._horizon:
-                        self._horizon = item[1]
+                if inbox:
+                    batch = list(inbox)
+                    inbox.clear()
+                    events.extend([item for item in batch if item[0] != "due"])
+                    latest = max(item[1] for item in batch)
+                    if latest > self._horizon:
+                        self._horizon = latest
                 due = self._peek_due()
                 if due is not None and due > self._horizon:
                     due = None
                 if due is not None and (not events or due <= events[0][1]):
                     self._fire_time(out)
                 elif events:
-                    # Events up to the next due TIME_INTERVAL slot; a fire may reschedule, so re-check after one.
-                    limit = math.inf if due is None else due
+                    # Events up to the next due TIME_INTERVAL slot; a fire that reschedules one means re-checking.
                     popleft = events.popleft
-                    while events and events[0][1] < limit:
-                        if process(popleft(), out):
-                            break
+                    if due is None:
+                        while events:
+                            if process(popleft(), out):
+                                break
+                    else:
+                        while events and events[0][1] < due:
+                            if process(popleft(), out):
+                                break
                 elif not inbox:
                     break
         finally:
@@ -737,7 +747,10 @@ class RulesEngine:
         self._fire(tr.rule, tr, fire_t, reason, None, out)
 
     def _process_event(self, item: tuple, out: list[FireRecord]) -> bool:
-        """Count one event for the EVENT triggers of its type; fire those at their maximum. True if any fired."""
+        """Count one event for the EVENT triggers of its type; fire those at their maximum.
+
+        True when a fire rescheduled TIME_INTERVAL triggers (the caller must look at what is due again).
+        """
         _, t, etype, source, target, data = item
         if t > self._cursor:
             self._cursor = t
@@ -752,10 +765,12 @@ class RulesEngine:
             matched = a or b or ()
         firing: list[_Trig] | None = None
         add_dirty = self._dirty_trigs.add
+        durable = self._durable  # an in-memory database is never written (see _flush)
         for tr in matched:
             c = tr.counter + 1
             tr.counter = c
-            add_dirty(tr)
+            if durable:
+                add_dirty(tr)
             if c >= tr.max_occ:
                 if firing is None:
                     firing = [tr]
@@ -771,7 +786,8 @@ class RulesEngine:
             return False
         if len(firing) > 1:
             firing.sort(key=_fire_order)
-        when = datetime.fromtimestamp(t, UTC)
+        rescheduled = False
+        when = self._utc_at(t)
         ev = Event(etype, source, target, when, data)
         for tr in firing:
             if self._trigs.get(tr.id) is not tr:  # removed or updated by an earlier action of this event
@@ -781,20 +797,31 @@ class RulesEngine:
                 reason += " (checked on a non-matching event)"
             tr.counter = 0
             idx.armed.discard(tr)
-            add_dirty(tr)
+            if durable:
+                add_dirty(tr)
             self._fire(tr.rule, tr, t, reason, ev, out, when)
-        return True
+            if tr.rule.time_trigs:
+                rescheduled = True
+        return rescheduled
+
+    def _utc_at(self, t: float) -> datetime:
+        # many fires share one virtual time: keep the last conversion
+        cached = self._utc_cache
+        if cached[0] != t:
+            cached = self._utc_cache = (t, datetime.fromtimestamp(t, UTC))
+        return cached[1]
 
     def _fire(self, rule: _Rule, tr: _Trig, t: float, reason: str, ev: Event | None, out: list[FireRecord],
               when: datetime | None = None) -> None:
         # Order of the original rule watcher: save last_executed, tell every trigger, run the action.
         rule.last = t
         rule.record = None
-        self._dirty_rules.add(rule)
+        if self._durable:
+            self._dirty_rules.add(rule)
         for tt in rule.time_trigs:
             self._schedule(tt)
         result, error = self._execute(rule, tr, t, ev)
-        rec = FireRecord(rule.id, tr.id, tr.kind, when or datetime.fromtimestamp(t, UTC), reason, result, error, ev)
+        rec = FireRecord(rule.id, tr.id, tr.kind, when or self._utc_at(t), reason, result, error, ev)
         self._fires.append(rec)
         out.append(rec)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Mapping, Union
+from typing import NamedTuple, Any, Mapping, Union
 
 from ._cron import parse_cron
 from ._errors import InvalidTarget, InvalidTrigger
@@ -312,24 +312,33 @@ class Rule:
         raise LookupError(f"rule {self.id} has no trigger {trigger_id}: its triggers are {[t.id for t in self.triggers]}")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One event of the platform's event stream (C2 style: ``source`` is the client, ``target`` the topic)."""
-
+class _EventFields(NamedTuple):
     type: str
     source: str
     target: str
     time: datetime
     data: Mapping[str, Any] | None = None
 
-    def __post_init__(self) -> None:
-        if isinstance(self.data, dict):
-            object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+
+class Event(_EventFields):
+    """One event of the platform's event stream (C2 style: ``source`` is the client, ``target`` the topic).
+
+    Immutable (a named tuple: made once per fire on the hot path); ``data`` is read-only.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, type: str, source: str, target: str, time: datetime, data: Mapping[str, Any] | None = None):
+        if isinstance(data, dict):
+            data = MappingProxyType(dict(data))
+        return super().__new__(cls, type, source, target, time, data)
 
 
-@dataclass(frozen=True, slots=True)
-class FireRecord:
-    """One fire of a rule: which trigger, when (virtual UTC time), why, and what the action did."""
+class FireRecord(NamedTuple):
+    """One fire of a rule: which trigger, when (virtual UTC time), why, and what the action did.
+
+    Immutable (a named tuple: the engine records one per fire on its hot path).
+    """
 
     rule_id: int
     trigger_id: int | None
