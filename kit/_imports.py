@@ -21,6 +21,7 @@ TOP_LEVEL = {
 }
 SUBMODULES = {
     "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
+    "account_validator",
     "aio",
 }
 # the modules of sekoia_automation.aio kit implements (under kit.aio)
@@ -32,7 +33,6 @@ AIO_MODULES = {
 UNSUPPORTED = {
     "asset_connector": "asset connectors are not implemented by kit",
     "http": "sekoia_automation.http clients are not implemented by kit; use requests",
-    "account_validator": "AccountValidator is not implemented by kit",
     "metrics": "Prometheus metrics are not implemented by kit",
     "loguru": "sekoia_automation.loguru is not implemented by kit",
 }

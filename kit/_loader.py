@@ -132,10 +132,11 @@ def import_file(path: str | Path, *, fresh: bool = True) -> ModuleType:
 
 
 def _component_types() -> tuple[type, ...]:
+    from kit.account_validator import AccountValidator
     from kit.action import Action
     from kit.trigger import Trigger
 
-    return (Trigger, Action)
+    return (Trigger, Action, AccountValidator)
 
 
 def _pick_class(module: ModuleType, name: str, origin: str) -> type:
@@ -368,7 +369,9 @@ def _parse_main(path: Path) -> tuple[list[tuple[str, str]], str | None]:
     module_class = None
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "register" and node.args and isinstance(node.args[0], ast.Name):
+            if node.func.attr == "register_account_validator" and node.args and isinstance(node.args[0], ast.Name):
+                registrations.append((node.args[0].id, "validate_module_configuration"))
+            elif node.func.attr == "register" and node.args and isinstance(node.args[0], ast.Name):
                 docker = ""
                 if len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
                     docker = str(node.args[1].value)

@@ -82,7 +82,7 @@ def test_parts_of_the_sdk_kit_does_not_implement_are_named():
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("from sekoia_automation.timer import RepeatedTimer\n", to="kit")
     assert str(error.value) == (
-        "import of sekoia_automation.timer: kit implements action, aio, checkpoint, connector, constants, "
+        "import of sekoia_automation.timer: kit implements account_validator, action, aio, checkpoint, connector, constants, "
         "exceptions, helpers, module, storage, trigger, utils of sekoia_automation, not timer"
     )
     assert rewrite_imports("from sekoia_automation.helpers.timestepper import TimeStepper\n", to="kit") == (

@@ -233,6 +233,19 @@ class ComponentHost:
                 worker._pause("next_run() ended", 0.0, self.platform.clock.time())
             worker._paused_since_marker = False
 
+    def record_validation_end(self, validator: Any, success: bool) -> None:
+        self.action_result = ActionRecord(
+            action=self.name,
+            time=utc(self._now()),
+            arguments=freeze({}),
+            results=freeze({"success": success}),
+            outputs=freeze({}),
+            error=self.mask(validator._error),
+            logs=tuple(self.logs),
+            data_path=self.data_path,
+            http=tuple(self.http),
+        )
+
     def record_action_end(self, action: Any) -> None:
         logs = tuple(r for r in self.logs)
         self.action_result = ActionRecord(

@@ -151,7 +151,7 @@ class FakePlatform:
         secrets: Iterable[str] = (),
         files: dict[str, Any] | None = None,
     ) -> ActionRecord:
-        """Run an action to completion and return its :class:`ActionRecord`.
+        """Run an action (or an ``AccountValidator``) to completion and return its :class:`ActionRecord`.
 
         ``files`` are written to the action's storage first (name -> dict/list as
         JSON, or str/bytes), so ``<name>_path`` arguments can point at them; files
@@ -159,7 +159,9 @@ class FakePlatform:
         ``record.read_result_file(name)``.
         """
         self._check_open()
-        _check_component(action, (Action,), "run_action")
+        from kit.account_validator import AccountValidator
+
+        _check_component(action, (Action, AccountValidator), "run_action")
         display = name or action.name or action.__name__
         path = self.storage / "actions" / f"{display}-{len(self._actions) + 1}"
         path.mkdir(parents=True, exist_ok=True)
@@ -188,7 +190,8 @@ class FakePlatform:
         _runtime.rebind_imported_functions()
         with _runtime.ThreadContext(self.clock, host):
             instance = action(module=module_obj, data_path=path)
-            instance._arguments = host.arguments
+            if isinstance(instance, Action):
+                instance._arguments = host.arguments
             instance.execute()
         record = host.action_result
         assert record is not None
@@ -543,7 +546,7 @@ def _kind(component: type) -> str:
 
 
 def _check_component(component: Any, bases: tuple[type, ...], verb: str) -> None:
-    expected = "a Trigger or Connector class" if verb == "load" else "an Action class"
+    expected = "a Trigger or Connector class" if verb == "load" else "an Action (or AccountValidator) class"
     if not isinstance(component, type):
         raise TypeError(f"platform.{verb}({component!r}): expected {expected}, got {type(component).__name__}")
     if verb == "load" and issubclass(component, Action):
@@ -581,10 +584,15 @@ def _check_component(component: Any, bases: tuple[type, ...], verb: str) -> None
                 f"platform.load({component.__name__}): {component.__name__} does not define run(); a Trigger "
                 "implements run(self), the loop that calls send_event and sleeps"
             )
-    elif getattr(component.run, "__isabstractmethod__", False):
+    elif issubclass(component, Action) and getattr(component.run, "__isabstractmethod__", False):
         raise TypeError(
             f"platform.run_action({component.__name__}): {component.__name__} does not define run(); an Action "
             "implements run(self, arguments) and returns its results"
+        )
+    elif not issubclass(component, Action) and getattr(component.validate, "__isabstractmethod__", False):
+        raise TypeError(
+            f"platform.run_action({component.__name__}): {component.__name__} does not define validate(); an "
+            "AccountValidator implements validate(self) -> bool"
         )
 
 
