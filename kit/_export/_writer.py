@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import uuid as _uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 

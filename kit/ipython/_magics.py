@@ -13,7 +13,6 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_
 
 from kit.ipython._session import (
     Session,
-    check_component_class,
     extract_json_options,
     parse_duration,
     resolve_component,

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from kit._export import Finding, check, infer_schema
-from tests.export.conftest import export_sample
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 import signal
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cached_property
 from posixpath import join as urljoin
 from threading import Event
