@@ -291,6 +291,8 @@ def virtualize_namespace(namespace: dict[str, Any]) -> None:
 
 
 _STDLIB = _os.path.dirname(_os.path.abspath(threading.__file__))
+_scanned: set[str] = set()  # module names already looked at
+_scanned_count = [0]
 
 
 def rebind_imported_functions() -> None:
@@ -305,9 +307,12 @@ def rebind_imported_functions() -> None:
         (_real_sleep, sleep), (_real_time, time), (_real_time_ns, time_ns),
         (_real_monotonic, monotonic), (_real_monotonic_ns, monotonic_ns),
     )
+    if len(sys.modules) == _scanned_count[0]:
+        return  # nothing imported since the last scan (libraries bind these names when imported)
     for name, module in list(sys.modules.items()):
-        if module is None or name == __name__ or name.startswith("kit._stepper"):
+        if module is None or name == __name__ or name.startswith("kit._stepper") or name in _scanned:
             continue
+        _scanned.add(name)
         file = getattr(module, "__file__", None) or ""
         if not file or (file.startswith(_STDLIB) and "site-packages" not in file):
             continue
@@ -321,6 +326,7 @@ def rebind_imported_functions() -> None:
                 if value is real:
                     namespace[key] = replacement
                     break
+    _scanned_count[0] = len(sys.modules)
 
 
 class _ThreadLogHandler(logging.Handler):
