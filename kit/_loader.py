@@ -217,7 +217,8 @@ class ModuleDirectory:
     module_class: type
     items: dict[str, type]
     component_manifests: dict[str, tuple[str, dict]]
-    main: ModuleType | None = field(default=None, repr=False)
+    main: Any = field(default=None, repr=False)
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         """docker_parameters of the registered components."""
@@ -227,6 +228,8 @@ class ModuleDirectory:
         """The class registered under ``name`` (its docker_parameters, or its class name)."""
         if name in self.items:
             return self.items[name]
+        if name in self.unavailable:
+            raise ComponentLoadError(f"{self.path.name}: {name} cannot run on kit: {self.unavailable[name]}")
         for cls in self.items.values():
             if cls.__name__ == name:
                 return cls
@@ -343,14 +346,19 @@ def load_module_directory(path: str | Path) -> ModuleDirectory:
     finder = _finder_for(root)
     _forget(finder.prefix)
     registrations, module_class_name = _parse_main(main_path)
+    unavailable: dict[str, str] = {}
     try:
         main = importlib.import_module(f"{finder.prefix}.main")
-    except ComponentLoadError:
-        raise
+    except ComponentLoadError as error:
+        # A part of the SDK kit does not implement (an asset connector, say): load the other
+        # components one by one, from the modules main.py imports them from.
+        main = _partial_main(finder, main_path, registrations, module_class_name, unavailable, error)
     except ModuleNotFoundError as error:
         raise ComponentLoadError(f"{main_path}: {error}; install what the module needs (its pyproject.toml)") from error
     items: dict[str, type] = {}
     for class_name, docker in registrations:
+        if docker in unavailable:
+            continue
         cls = getattr(main, class_name, None)
         if cls is None:
             raise ComponentLoadError(f"{main_path}: registers {class_name}, which main.py does not import")
@@ -360,7 +368,56 @@ def load_module_directory(path: str | Path) -> ModuleDirectory:
     module_class = getattr(main, module_class_name, Module) if module_class_name else Module
     if not (isinstance(module_class, type) and issubclass(module_class, Module)):
         module_class = Module
-    return ModuleDirectory(root, manifest, module_class, items, component_manifests, main)
+    if unavailable:
+        import warnings
+
+        warnings.warn(
+            f"{root.name}: loaded without {', '.join(sorted(unavailable))}: "
+            + "; ".join(f"{name}: {reason}" for name, reason in sorted(unavailable.items())),
+            UserWarning,
+            stacklevel=2,
+        )
+    return ModuleDirectory(root, manifest, module_class, items, component_manifests, main, unavailable)
+
+
+def _partial_main(
+    finder: _DirectoryFinder, main_path: Path, registrations: list[tuple[str, str]], module_class_name: str | None,
+    unavailable: dict[str, str], error: ComponentLoadError,
+) -> Any:
+    """A stand-in for main.py's namespace holding the classes that could be imported."""
+    import types
+
+    sources = _main_imports(main_path)
+    namespace = types.SimpleNamespace()
+    wanted = [(name, docker) for name, docker in registrations]
+    if module_class_name:
+        wanted.append((module_class_name, None))
+    for class_name, docker in wanted:
+        source = sources.get(class_name)
+        try:
+            if source is None:
+                raise ComponentLoadError(f"main.py does not import {class_name} with `from ... import`")
+            module = importlib.import_module(f"{finder.prefix}.{source}")
+            setattr(namespace, class_name, getattr(module, class_name))
+        except (ComponentLoadError, ImportError, AttributeError) as failure:
+            if docker is None:
+                raise error from None  # without its Module class, nothing can run
+            reason = str(failure)
+            unavailable[docker] = reason.split(": ", 1)[1] if reason.startswith(str(finder.root)) else reason
+    if len(unavailable) == len(registrations):
+        raise error
+    return namespace
+
+
+def _main_imports(path: Path) -> dict[str, str]:
+    """Names main.py imports with ``from module import Name`` -> module (its own packages only)."""
+    tree = ast.parse(path.read_text(), str(path))
+    names = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                names[alias.asname or alias.name] = node.module
+    return names
 
 
 def _parse_main(path: Path) -> tuple[list[tuple[str, str]], str | None]:

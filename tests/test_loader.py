@@ -113,3 +113,17 @@ def test_unsupported_sdk_parts_are_named(tmp_path):
         f"{tmp_path / 'uses_assets.py'}: import of sekoia_automation.asset_connector: asset connectors are not "
         "implemented by kit"
     )
+
+
+def test_components_kit_cannot_run_do_not_hide_the_others(platform):
+    with pytest.warns(UserWarning) as caught:
+        directory = load_module_directory(DATA / "modules" / "Partial")
+    assert directory.names() == ["alerts_trigger"]
+    reason = "import of sekoia_automation.asset_connector: asset connectors are not implemented by kit"
+    assert str(caught[0].message) == f"Partial: loaded without device_assets: device_assets: {reason}"
+    with pytest.raises(ComponentLoadError) as error:
+        directory.component("device_assets")
+    assert str(error.value) == f"Partial: device_assets cannot run on kit: {reason}"
+    platform.http.get("https://api.acme.test/alerts", json={"items": [{"id": 3}]})
+    sim = directory.simulate(platform, "alerts_trigger", {"frequency": 10}, {"api_key": "acme-key-1"})
+    assert [dict(r.event)["id"] for r in sim.step().runs] == [3]
