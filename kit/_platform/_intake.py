@@ -42,7 +42,6 @@ class IntakeRecorder:
         self.component = component
         self._on_warning = on_warning
         self._pending: list[tuple[list, int, float, int]] = []
-        self._pending_count = 0
         self.strings: list[str] = []
         # one entry per serialised batch
         self.batch_step = array("q")
@@ -54,33 +53,27 @@ class IntakeRecorder:
         self.converted = 0
         self._next_id = 0
         self._lock = threading.Lock()
-        self.version = 0
 
     def push(self, events: list, step: int, when: float) -> list[str]:
         """Capture a batch; return one id per event, as the intake would."""
         batch = list(events)
         with self._lock:
-            self._pending.append((batch, step, when, self._next_id + len(batch)))
-            self._pending_count += len(batch)
             start = self._next_id
-            self._next_id = start + len(batch)
-            self.version += 1
-        return _ids(start, start + len(batch))
-
-    def __len__(self) -> int:
-        self.materialize()
-        return len(self.strings)
+            self._next_id = end = start + len(batch)
+            self._pending.append((batch, step, when, end))
+        return _ids(start, end)
 
     @property
-    def pending(self) -> int:
-        return self._pending_count
+    def pushed(self) -> int:
+        """Events pushed so far (dropped ones included), without serialising anything."""
+        return self._next_id
 
     def materialize(self) -> None:
         """Serialise pending batches as the real SDK's ``_chunk_events`` does."""
         if not self._pending:
             return
         with self._lock:
-            pending, self._pending, self._pending_count = self._pending, [], 0
+            pending, self._pending = self._pending, []
         limit = constants.EVENT_BYTES_MAX_SIZE
         chunk_limit = constants.CHUNK_BYTES_MAX_SIZE
         for batch, step, when, id_end in pending:

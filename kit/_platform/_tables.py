@@ -163,7 +163,7 @@ def simulation_html(sim: Any) -> str:
         ("virtual time", sim.now.isoformat().replace("+00:00", "Z")),
         ("steps", str(len(sim.reports))),
         ("runs", str(len(sim.run_records))),
-        ("intake events", str(sim._host.intake._next_id)),
+        ("intake events", str(sim._host.intake.pushed)),
         ("HTTP calls", str(len(sim._host.http))),
         ("last step", last.summary() if last else "none yet: call sim.step()"),
     ]

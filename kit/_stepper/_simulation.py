@@ -137,7 +137,7 @@ class Simulation:
                 self.platform._advance_to(pause.wake_at)
             start = clock.time()
             marks = (len(host.runs), len(host.logs), len(host.http), len(host.rejected), len(host.errors),
-                     host.intake._next_id)
+                     host.intake.pushed)
             self._pending_marks = (number, start, slept, marks)
         host.step = number
         wait = self.step_timeout if timeout is None else timeout
@@ -179,7 +179,7 @@ class Simulation:
         )
         before = self._storage_view
         after = self._snapshot_storage()
-        events1 = host.intake._next_id
+        events1 = host.intake.pushed
         recorder = host.intake
         nothing = ()
         return StepReport(
@@ -428,7 +428,7 @@ class Simulation:
     def __repr__(self) -> str:
         return (
             f"<Simulation {self.name} ({self.component.__name__}) state={self.state} steps={len(self.reports)} "
-            f"runs={len(self._host.runs)} events={self._host.intake._next_id} "
+            f"runs={len(self._host.runs)} events={self._host.intake.pushed} "
             f"now={self.now.isoformat().replace('+00:00', 'Z')}>"
         )
 

@@ -381,7 +381,7 @@ class KitMagics(Magics):
         def predicate(s: Any) -> bool:
             host = s._host
             names = {
-                "sim": s, "events": host.intake._next_id, "runs": len(host.runs), "logs": len(host.logs),
+                "sim": s, "events": host.intake.pushed, "runs": len(host.runs), "logs": len(host.logs),
                 "http": len(host.http), "steps": len(s.reports), "now": s.now, "state": s.state,
                 "storage": s.storage, "last": s.last,
             }

@@ -190,7 +190,7 @@ class SimulationPanel(widgets.VBox):
             len(sim.reports),
             sim.reports[-1] if sim.reports else None,
             sim.state,
-            host.intake._next_id,
+            host.intake.pushed,
             len(host.runs),
             len(host.logs),
             len(host.http),
