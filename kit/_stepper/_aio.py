@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 import selectors
 import threading
 import types
@@ -27,9 +26,8 @@ from functools import lru_cache
 from typing import Any, Coroutine
 
 from kit import _runtime
+from kit._stepper._worker import kit_file, library_file
 
-_KIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_STDLIB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(asyncio.__file__)))
 # while nothing is scheduled, a hosted loop waits for real I/O in slices this long (real seconds),
 # so the simulation can still stop the thread
 _REAL_WAIT_SLICE = 0.1
@@ -38,7 +36,7 @@ _lock = threading.Lock()
 
 # -- where the loop waits ------------------------------------------------------------------
 def _library_file(filename: str) -> bool:
-    return filename.startswith(_STDLIB_DIR) or "site-packages" in filename or filename.startswith("<")
+    return library_file(filename) or filename.startswith("<")
 
 
 def _awaiting_frames(awaitable: Any) -> list[types.FrameType]:
@@ -84,7 +82,7 @@ def _waiting_location(loop: asyncio.AbstractEventLoop) -> tuple[str, int] | None
         return None
     frames = _awaiting_frames(task.get_coro())
     for accept in (
-        lambda name: not _library_file(name) and not name.startswith(_KIT_DIR),
+        lambda name: not _library_file(name) and not kit_file(name),
         lambda name: not _library_file(name),
     ):
         for frame in reversed(frames):

@@ -20,6 +20,16 @@ _KIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _STDLIB_DIR = os.path.dirname(os.path.abspath(threading.__file__))
 
 
+def library_file(filename: str) -> bool:
+    """True for the standard library's files and installed packages' (not the component's code)."""
+    return filename.startswith(_STDLIB_DIR) or "site-packages" in filename
+
+
+def kit_file(filename: str) -> bool:
+    """True for kit's own files."""
+    return filename.startswith(_KIT_DIR)
+
+
 class WorkerStopped(BaseException):
     """Raised inside a worker to end it (a BaseException so ``except Exception`` cannot swallow it)."""
 
@@ -37,9 +47,7 @@ class Pause:
 
 def _caller_location(depth: int = 3) -> tuple[str | None, int | None]:
     frame = sys._getframe(depth)
-    while frame is not None and (
-        frame.f_code.co_filename.startswith(_KIT_DIR) or frame.f_code.co_filename.startswith(_STDLIB_DIR)
-    ):
+    while frame is not None and (kit_file(frame.f_code.co_filename) or library_file(frame.f_code.co_filename)):
         frame = frame.f_back
     if frame is None:
         return None, None
@@ -53,11 +61,7 @@ def describe_frames(ident: int) -> tuple[str, str | None, int | None]:
         return "the worker thread is gone", None, None
     innermost = frame
     user = frame
-    while user is not None and (
-        user.f_code.co_filename.startswith(_KIT_DIR)
-        or user.f_code.co_filename.startswith(_STDLIB_DIR)
-        or "site-packages" in user.f_code.co_filename
-    ):
+    while user is not None and (kit_file(user.f_code.co_filename) or library_file(user.f_code.co_filename)):
         user = user.f_back
     text = f"{innermost.f_code.co_filename}:{innermost.f_lineno} in {innermost.f_code.co_name}()"
     if user is not None and user is not innermost:
