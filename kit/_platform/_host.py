@@ -234,28 +234,20 @@ class ComponentHost:
             worker._paused_since_marker = False
 
     def record_validation_end(self, validator: Any, success: bool) -> None:
-        self.action_result = ActionRecord(
-            action=self.name,
-            time=utc(self._now()),
-            arguments=freeze({}),
-            results=freeze({"success": success}),
-            outputs=freeze({}),
-            error=self.mask(validator._error),
-            logs=tuple(self.logs),
-            data_path=self.data_path,
-            http=tuple(self.http),
-        )
+        self._finish({"success": success}, {}, validator._error)
 
     def record_action_end(self, action: Any) -> None:
-        logs = tuple(r for r in self.logs)
+        self._finish(action._results, dict(action._outputs), action._error)
+
+    def _finish(self, results: Any, outputs: dict, error: str | None) -> None:
         self.action_result = ActionRecord(
             action=self.name,
             time=utc(self._now()),
             arguments=freeze(_mask_data(self.arguments, self.mask)),
-            results=freeze(action._results),
-            outputs=freeze(dict(action._outputs)),
-            error=self.mask(action._error),
-            logs=logs,
+            results=freeze(results),
+            outputs=freeze(outputs),
+            error=self.mask(error),
+            logs=tuple(self.logs),
             data_path=self.data_path,
             http=tuple(self.http),
         )
