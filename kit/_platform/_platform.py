@@ -105,20 +105,10 @@ class FakePlatform:
         display = self._unique_name(name or component.name or component.__name__)
         path = Path(data_path) if data_path is not None else self.storage / "components" / display
         path.mkdir(parents=True, exist_ok=True)
-        masker = Masker()
-        module_obj = self._module(module, manifest)
-        host = ComponentHost(
-            self, display, path, module_configuration=None, configuration=None, masker=masker, kind=_kind(component)
+        host, _ = self._host_for(
+            component, display, path, _kind(component), module, manifest, module_configuration, secrets,
+            "configuration", configuration,
         )
-        module_obj._kit_host = host
-        module_configuration = _as_data(module_configuration, "module_configuration")
-        configuration = _as_data(configuration, "configuration")
-        self._collect_secrets(masker, module_obj, module_configuration, component, configuration, secrets)
-        module_obj.configuration = module_configuration if module_configuration is not None else {}
-        host.module_configuration = module_configuration if module_configuration is not None else {}
-        host.configuration = configuration if configuration is not None else {}
-        _runtime.virtualize_namespace(vars(inspect.getmodule(component)) if inspect.getmodule(component) else {})
-        _runtime.rebind_imported_functions()
 
         def build() -> Any:
             fresh_module = self._module(module, manifest)
@@ -176,18 +166,9 @@ class FakePlatform:
                 import orjson
 
                 target.write_bytes(orjson.dumps(content))
-        masker = Masker()
-        module_obj = self._module(module, manifest)
-        host = ComponentHost(self, display, path, module_configuration=None, configuration=None, masker=masker, kind="action")
-        module_obj._kit_host = host
-        module_configuration = _as_data(module_configuration, "module_configuration")
-        arguments = _as_data(arguments, "arguments")
-        self._collect_secrets(masker, module_obj, module_configuration, action, None, secrets)
-        module_obj.configuration = module_configuration if module_configuration is not None else {}
-        host.module_configuration = module_configuration if module_configuration is not None else {}
-        host.arguments = arguments if arguments is not None else {}
-        _runtime.virtualize_namespace(vars(inspect.getmodule(action)) if inspect.getmodule(action) else {})
-        _runtime.rebind_imported_functions()
+        host, module_obj = self._host_for(
+            action, display, path, "action", module, manifest, module_configuration, secrets, "arguments", arguments
+        )
         with _runtime.ThreadContext(self.clock, host):
             instance = action(module=module_obj, data_path=path)
             if isinstance(instance, Action):
@@ -198,6 +179,27 @@ class FakePlatform:
         self._actions.append(record)
         self._hosts.append(host)
         return record
+
+    def _host_for(
+        self, component: type, display: str, path: Path, kind: str, module: Any, manifest: dict | None,
+        module_configuration: Any, secrets: Iterable[str], role: str, data: Any,
+    ) -> tuple[ComponentHost, Module]:
+        """The host of a component (its configuration or arguments given as ``data``) and its module, validated."""
+        masker = Masker()
+        module_obj = self._module(module, manifest)
+        host = ComponentHost(self, display, path, module_configuration=None, configuration=None, masker=masker, kind=kind)
+        module_obj._kit_host = host
+        module_configuration = _as_data(module_configuration, "module_configuration")
+        data = _as_data(data, role)
+        configuration = data if role == "configuration" else None
+        self._collect_secrets(masker, module_obj, module_configuration, component, configuration, secrets)
+        module_obj.configuration = module_configuration if module_configuration is not None else {}
+        host.module_configuration = module_configuration if module_configuration is not None else {}
+        setattr(host, role, data if data is not None else {})
+        module_namespace = inspect.getmodule(component)
+        _runtime.virtualize_namespace(vars(module_namespace) if module_namespace else {})
+        _runtime.rebind_imported_functions()
+        return host, module_obj
 
     # -- time -------------------------------------------------------------------------
     def advance(
