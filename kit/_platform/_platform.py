@@ -247,8 +247,7 @@ class FakePlatform:
                 rules = self._rules
                 due = rules.next_due() if rules is not None else None
                 if due is not None and due <= target and (best_time is None or due < best_time):
-                    self.clock.advance_to(due)
-                    rules.run_due(due)
+                    self._advance_to(due)
                     continue
                 if best is None:
                     break
