@@ -39,8 +39,10 @@ import threading
 import warnings
 from collections import deque
 from collections.abc import Mapping as AbcMapping
+from collections.abc import Sequence as SequenceABC
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from itertools import repeat
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ._actions import action_from_json, action_to_json, describe_action, materialise, normalise_action
 from ._cron import CronExpression, count_slots, parse_cron
@@ -73,10 +75,12 @@ from ._model import (
 )
 from ._store import Store
 
-__all__ = ["RulesEngine"]
+__all__ = ["RulesEngine", "Fires"]
 
 UTC = timezone.utc
 _UNSET: Any = object()
+# Records are named tuples; building them with every field given can skip their Python-level __new__.
+_new_tuple = tuple.__new__
 
 
 def _utc(t: float | None) -> datetime | None:
@@ -96,6 +100,65 @@ def _utc_column(pd: Any, col: Any) -> Any:
     return pd.to_datetime(col, utc=True).astype("datetime64[ns, UTC]")
 
 
+_TRIGGER_TYPES = {t.value: t for t in TriggerType}
+
+
+_LOG_COLUMNS = ("rule_id", "trigger_id", "trigger_type", "time", "reason", "result", "error",
+                "event_type", "event_source", "event_target", "event_data")
+
+
+_LOG_WIDTH = len(_LOG_COLUMNS)
+
+
+def _fire_record(log: list, i: int) -> FireRecord:
+    """Fire number ``i`` of an engine's fire log (a flat list, ``_LOG_COLUMNS`` per fire) as a FireRecord."""
+    raw = log[i * _LOG_WIDTH:(i + 1) * _LOG_WIDTH]
+    event = None if raw[7] is None else _new_tuple(Event, (raw[7], raw[8], raw[9], raw[3], raw[10]))
+    return _new_tuple(FireRecord, (raw[0], raw[1], _TRIGGER_TYPES[raw[2]], raw[3], raw[4], raw[5], raw[6], event))
+
+
+class Fires(SequenceABC):
+    """The fire records of one ``publish``/``publish_many``/``run_due`` call, in order.
+
+    A read-only sequence (index it, iterate it, ``len()``, compare it with a tuple): each
+    :class:`FireRecord` is built when read, so a bulk publish that nobody looks at costs no
+    records. Every fire is also in :attr:`RulesEngine.fires` and ``fires_table()``.
+    """
+
+    __slots__ = ("_log", "_index")
+
+    def __init__(self, log: list[tuple], ranges: list[range]) -> None:
+        self._log = log  # the engine's fire log: append-only, so these fires never change
+        if len(ranges) == 1:
+            self._index: Sequence[int] = ranges[0]
+        else:
+            self._index = [i for r in ranges for i in r]
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            view = Fires.__new__(Fires)
+            view._log, view._index = self._log, self._index[i]
+            return view
+        return _fire_record(self._log, self._index[i])
+
+    def __iter__(self) -> Iterator[FireRecord]:
+        log = self._log
+        return (_fire_record(log, i) for i in self._index)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Fires, tuple, list)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
 def _fire_order(tr: "_Trig") -> tuple[int, int]:
     return (tr.rule.id, tr.id)
 
@@ -103,7 +166,7 @@ def _fire_order(tr: "_Trig") -> tuple[int, int]:
 class _Trig:
     """In-memory state of one trigger."""
 
-    __slots__ = ("id", "rule", "spec", "kind", "cron", "event_type", "max_occ", "counter", "stored",
+    __slots__ = ("id", "rule", "spec", "kind", "kind_name", "cron", "event_type", "max_occ", "reason", "counter", "stored",
                  "due", "nominal", "armed_at", "warned")
 
     def __init__(self, spec: Trigger, rule: "_Rule", counter: int, stored: int, armed_at: float) -> None:
@@ -111,9 +174,12 @@ class _Trig:
         self.rule = rule
         self.spec = spec
         self.kind = spec.type
+        self.kind_name = spec.type.value  # a plain str for the fire log (see RulesEngine._fire)
         self.cron: CronExpression | None = parse_cron(spec.expr) if isinstance(spec, TimeIntervalTrigger) else None
         self.event_type: str | None = spec.event_type if isinstance(spec, EventTrigger) else None
         self.max_occ: int = spec.max_occurrence if isinstance(spec, EventTrigger) else 0
+        # why it fires when its counter reaches the maximum: made once, not once per fire
+        self.reason = f"counter {self.max_occ} >= maxOccurrence {self.max_occ}"
         self.counter = counter
         self.stored = stored  # counter value in the database (0 when there is no row yet)
         self.due: float | None = None  # when the heap should fire it (TIME_INTERVAL)
@@ -123,14 +189,15 @@ class _Trig:
 
 
 class _Rule:
-    __slots__ = ("id", "description", "action", "last", "trigs", "targets", "time_trigs", "event_trigs", "record",
-                 "runnable")
+    __slots__ = ("id", "description", "action", "last", "stored_last", "trigs", "targets", "time_trigs", "event_trigs",
+                 "record", "runnable")
 
-    def __init__(self, rid: int, description: str, action: Any, last: float | None) -> None:
+    def __init__(self, rid: int, description: str, action: Any, last: float | None, stored_last: float | None) -> None:
         self.id = rid
         self.description = description
         self.action = action
         self.last = last
+        self.stored_last = stored_last  # last_executed in the database
         self.trigs: list[_Trig] = []
         self.targets: tuple[Target, ...] = ()
         self.time_trigs: list[_Trig] = []
@@ -203,7 +270,7 @@ class RulesEngine:
         self._run_action = run_action
         self._lock = threading.RLock()
         self._inbox: deque[tuple] = deque()
-        self._events: deque[tuple] = deque()
+        self._events: deque[tuple[float, Iterator[tuple]]] = deque()  # batches (see _drain)
         self._busy = False
         self._closed = False
         self._rules: dict[int, _Rule] = {}
@@ -212,10 +279,15 @@ class RulesEngine:
         self._by_type: dict[str, _TypeIndex] = {}
         self._event_types: set[str] = set(C2_EVENT_TYPES)
         self._actions: dict[str, Any] = {}
-        self._fires: list[FireRecord] = []
+        # Every fire, flat (see _fire): FireRecords are built when read.
+        self._log: list[Any] = []
         self._warnings: list[str] = []
+        # What to write at the end of a call: rules and triggers whose last_executed / counter
+        # changed, or, after a bulk publish (cheaper than tracking each event), every one of them
+        # is compared with the value stored (_rescan).
         self._dirty_rules: set[_Rule] = set()
         self._dirty_trigs: set[_Trig] = set()
+        self._rescan = False
         self.key_service = key_service if key_service is not None else FakeKeyService()
         for name, act in (actions or {}).items():
             self.register_action(name, act)
@@ -243,7 +315,7 @@ class RulesEngine:
         self._event_types.update(data["event_types"])
         states = dict(data["states"])
         for rid, desc, action_json, last in data["rules"]:
-            self._rules[rid] = _Rule(rid, desc, action_from_json(action_json, self._actions), last)
+            self._rules[rid] = _Rule(rid, desc, action_from_json(action_json, self._actions), last, last)
         trigs: dict[int, list[_Trig]] = {}
         for tid, rid, ttype, settings in data["triggers"]:
             spec = parse_trigger({"id": tid, "type": ttype, "settings": settings})
@@ -360,13 +432,13 @@ class RulesEngine:
                 raise TypeError(f"description must be a string, got {description!r}")
             t = float(self._now())
             with self._store.transaction():
-                rid = self._store.insert_rule(description, action_to_json(act), None)
+                rid = self._store.insert_rule(description, action_to_json(act))
                 specs = [
                     with_id(s, self._store.insert_trigger(rid, s.type.value, json.dumps(s.settings), i))
                     for i, s in enumerate(specs)
                 ]
                 tgts = [with_id(g, self._store.insert_target(rid, g.type.value, g.name, i)) for i, g in enumerate(tgts)]
-            rule = _Rule(rid, description, act, None)
+            rule = _Rule(rid, description, act, None, None)
             rule.set_trigs([_Trig(s, rule, 0, 0, t) for s in specs])
             rule.targets = tuple(tgts)
             self._install(rule)
@@ -436,7 +508,7 @@ class RulesEngine:
                     new_tgts.append(g)
             self._uninstall(old)
             old_trigs = {tr.id: tr for tr in old.trigs}
-            new = _Rule(rid, desc, act, old.last)
+            new = _Rule(rid, desc, act, old.last, old.stored_last)
             trigs = []
             for s in new_specs:
                 prev = old_trigs.get(s.id)
@@ -444,8 +516,8 @@ class RulesEngine:
                 trigs.append(_Trig(s, new, prev.counter if prev else 0, prev.stored if prev else 0, t))
             new.set_trigs(trigs)
             new.targets = tuple(new_tgts)
-            # an update from inside an action: carry over state written by this call but not yet flushed
-            if old in self._dirty_rules:
+            # an update from inside an action: carry over state changed by this call but not yet written
+            if new.last != new.stored_last:
                 self._dirty_rules.add(new)
             self._dirty_trigs.update(tr for tr in trigs if tr.counter != tr.stored)
             self._install(new)
@@ -606,7 +678,7 @@ class RulesEngine:
 
     # ------------------------------------------------------------------ driving
 
-    def run_due(self, until: float | None = None) -> tuple[FireRecord, ...]:
+    def run_due(self, until: float | None = None) -> Fires:
         """Fire, in time order, every TIME_INTERVAL trigger due up to ``until`` (default ``now()``).
 
         The engine runs continuously in virtual time: each slot up to ``until`` fires at
@@ -616,38 +688,55 @@ class RulesEngine:
         horizon = float(self._now()) if until is None else float(until)
         return self._submit((("due", horizon),))
 
-    def publish(self, type: str, source: str, target: str, data: Mapping[str, Any] | None = None) -> tuple[FireRecord, ...]:
+    def publish(self, type: str, source: str, target: str, data: Mapping[str, Any] | None = None) -> Fires:
         """Send one event on the platform's event stream at the virtual time ``now()``.
 
         C2 events: ``source`` is the client, ``target`` the topic. TIME_INTERVAL triggers due
         up to now fire first, so fires stay in time order. Returns the fire records of this
         call (see :meth:`run_due` for when that is ``()``).
         """
-        item = self._event_item(type, source, target, data)
-        return self._submit((item,))
+        ev = self._checked_event(type, source, target, data)
+        return self._submit((("evs", float(self._now()), iter((ev,)), 1),))
 
-    def publish_many(self, events: Iterable[Any]) -> tuple[FireRecord, ...]:
-        """Publish several events in one database transaction.
+    def publish_many(self, events: Iterable[Any]) -> Fires:
+        """Publish several events at the virtual time ``now()``, with one database transaction.
 
         Each event is ``(type, source, target)``, ``(type, source, target, data)`` or a
-        mapping with those keys. All are validated before any is processed.
+        mapping with those keys. All are validated before any is processed. This is the
+        fast way to send many events: the batch is counted in one pass.
         """
-        items = []
-        make = self._event_item
+        evs = events if type(events) is list or type(events) is tuple else list(events)
         now = float(self._now())  # one virtual instant for the whole batch
-        known = self._event_types
-        for ev in events:
-            if type(ev) is tuple and len(ev) == 3 and ev[0] in known and type(ev[1]) is str and type(ev[2]) is str:
-                items.append(("ev", now, ev[0], ev[1], ev[2], None))  # the common case, validated inline
-            elif type(ev) is tuple or isinstance(ev, list):
-                items.append(make(*ev))
+        columns = self._plain_columns(evs)
+        if columns is not None:
+            return self._submit((("evs", now, zip(*columns, repeat(None)), len(evs)),))
+        check = self._checked_event
+        checked = []
+        for ev in evs:
+            if (type(ev) is tuple or isinstance(ev, list)) and 3 <= len(ev) <= 4:
+                checked.append(check(*ev))
             elif isinstance(ev, AbcMapping):
-                items.append(make(ev.get("type"), ev.get("source"), ev.get("target"), ev.get("data")))
+                checked.append(check(ev.get("type"), ev.get("source"), ev.get("target"), ev.get("data")))
             else:
                 raise TypeError(f"cannot read event {ev!r}: give (type, source, target[, data]) or a mapping with those keys")
-        return self._submit(items)
+        return self._submit((("evs", now, iter(checked), len(checked)),))
 
-    def _event_item(self, etype: Any, source: Any, target: Any, data: Any = None) -> tuple:
+    def _plain_columns(self, evs: Sequence[Any]) -> tuple[tuple, ...] | None:
+        """The type, source and target columns when every event is a valid ``(type, source, target)``
+        tuple of strings (the common case, checked in a few C loops instead of one call per event), else None.
+        """
+        if set(map(type, evs)) != {tuple}:
+            return None
+        try:
+            columns = tuple(zip(*evs, strict=True))  # ValueError: events of different lengths
+            types, sources, targets = columns  # ValueError: not 3 fields (or no event)
+            "".join(sources), "".join(targets)  # TypeError: a name that is not a string
+        except (ValueError, TypeError):
+            return None
+        return columns if set(types) <= self._event_types else None
+
+    def _checked_event(self, etype: Any, source: Any, target: Any, data: Any = None) -> tuple:
+        """One event as ``(type, source, target, data)``, or the error that says what is wrong with it."""
         if etype not in self._event_types:
             raise self._unknown_event_type(etype, " published")
         if type(source) is not str or type(target) is not str:
@@ -657,12 +746,12 @@ class RulesEngine:
                 raise TypeError(
                     f"event source and target must be strings (the client and the topic), got {source!r} and {target!r}"
                 )
-        return ("ev", float(self._now()), etype, source, target, data)
+        return (etype, source, target, data)
 
-    def _submit(self, items: Iterable[tuple]) -> tuple[FireRecord, ...]:
+    def _submit(self, items: Iterable[tuple]) -> Fires:
         self._check_open()
         self._inbox.extend(items)
-        out: list[FireRecord] = []
+        done: list[range] = []  # the fires this call logged
         lock = self._lock
         while True:
             if not lock.acquire(False):
@@ -670,52 +759,53 @@ class RulesEngine:
                 # (our items included) before it leaves: return instead of waiting, so an
                 # action that waits for this thread can never deadlock.
                 if self._busy:
-                    return tuple(out)
+                    return Fires(self._log, done)
                 if not lock.acquire(timeout=0.005):
                     continue
             try:
                 self._check_open()
                 if self._busy:  # called from inside an action: the enclosing drain processes it
-                    return tuple(out)
+                    return Fires(self._log, done)
                 self._busy = True
                 try:
-                    self._drain(out)
+                    start = len(self._log) // _LOG_WIDTH
+                    try:
+                        self._drain()
+                    finally:
+                        done.append(range(start, len(self._log) // _LOG_WIDTH))
                 finally:
                     self._busy = False
             finally:
                 lock.release()
             if not self._inbox:
-                return tuple(out)
+                return Fires(self._log, done)
 
-    def _drain(self, out: list[FireRecord]) -> None:
-        """Process queued requests and events in virtual-time order, then write the changes."""
+    def _drain(self) -> None:
+        """Process queued requests and events in virtual-time order, then write the changes.
+
+        ``_events`` holds batches ``(time, iterator of (type, source, target, data))``: a
+        batch is counted in one pass (:meth:`_run_events`) until a fire reschedules a
+        TIME_INTERVAL trigger; then what is due is looked at again before the rest of it.
+        """
         inbox, events = self._inbox, self._events
-        process = self._process_event
         try:
             while True:
                 if inbox:
                     batch = list(inbox)
                     inbox.clear()
-                    events.extend([item for item in batch if item[0] != "due"])
-                    latest = max(item[1] for item in batch)
-                    if latest > self._horizon:
-                        self._horizon = latest
+                    for item in batch:
+                        if item[1] > self._horizon:
+                            self._horizon = item[1]
+                        if item[0] == "evs":
+                            events.append(item[1:])
                 due = self._peek_due()
                 if due is not None and due > self._horizon:
                     due = None
-                if due is not None and (not events or due <= events[0][1]):
-                    self._fire_time(out)
-                elif events:
-                    # Events up to the next due TIME_INTERVAL slot; a fire that reschedules one means re-checking.
-                    popleft = events.popleft
-                    if due is None:
-                        while events:
-                            if process(popleft(), out):
-                                break
-                    else:
-                        while events and events[0][1] < due:
-                            if process(popleft(), out):
-                                break
+                if due is not None and (not events or due <= events[0][0]):
+                    self._fire_time()
+                elif events:  # the next batch comes before the next due slot
+                    if self._run_events(*events[0]):
+                        events.popleft()
                 elif not inbox:
                     break
         finally:
@@ -723,7 +813,7 @@ class RulesEngine:
                 self._cursor = self._horizon
             self._flush()
 
-    def _fire_time(self, out: list[FireRecord]) -> None:
+    def _fire_time(self) -> None:
         due, _, tid = heapq.heappop(self._heap)
         tr = self._trigs[tid]
         fire_t = due if due >= self._cursor else self._cursor
@@ -744,65 +834,80 @@ class RulesEngine:
         else:
             reason = f"cron slot {_iso(nominal)} due"
         tr.due = None  # consumed; _fire reschedules it from the new last_executed
-        self._fire(tr.rule, tr, fire_t, reason, None, out)
+        self._fire(tr.rule, tr, fire_t, reason, None, self._utc_at(fire_t))
 
-    def _process_event(self, item: tuple, out: list[FireRecord]) -> bool:
-        """Count one event for the EVENT triggers of its type; fire those at their maximum.
+    def _run_events(self, t: float, events: Iterator[tuple], n: int) -> bool:
+        """Count ``events`` (all at time ``t``) for the EVENT triggers of their types; fire
+        those at their maximum, in rule order.
 
-        True when a fire rescheduled TIME_INTERVAL triggers (the caller must look at what is due again).
+        True when the iterator is exhausted; False when a fire rescheduled TIME_INTERVAL
+        triggers (the caller looks at what is due again, then calls again for the rest).
+        This loop is the engine's hot path: keep calls out of it.
         """
-        _, t, etype, source, target, data = item
         if t > self._cursor:
             self._cursor = t
-        idx = self._by_type.get(etype)
-        if idx is None:
-            return False
-        a = idx.by_source.get(source)
-        b = idx.by_target.get(target)
-        if a and b:
-            matched: Sequence[_Trig] = list(dict.fromkeys(a + b))  # +1 per event even if several targets match
-        else:
-            matched = a or b or ()
-        firing: list[_Trig] | None = None
-        add_dirty = self._dirty_trigs.add
-        durable = self._durable  # an in-memory database is never written (see _flush)
-        for tr in matched:
-            c = tr.counter + 1
-            tr.counter = c
-            if durable:
-                add_dirty(tr)
-            if c >= tr.max_occ:
-                if firing is None:
-                    firing = [tr]
-                else:
-                    firing.append(tr)
-        if idx.armed:  # the check runs on every event of the type, matching or not
-            for tr in idx.armed:
-                if firing is None:
-                    firing = [tr]
-                elif tr not in firing:
-                    firing.append(tr)
-        if firing is None:
-            return False
-        if len(firing) > 1:
-            firing.sort(key=_fire_order)
-        rescheduled = False
-        when = self._utc_at(t)
-        ev = Event(etype, source, target, when, data)
-        for tr in firing:
-            if self._trigs.get(tr.id) is not tr:  # removed or updated by an earlier action of this event
+        by_type, trigs, fire = self._by_type, self._trigs, self._fire
+        dirty = self._dirty_trigs if self._track(n) else None
+        when = None  # the fire time as a datetime, made on the first fire
+        for etype, source, target, data in events:
+            idx = by_type.get(etype)
+            if idx is None:
                 continue
-            reason = f"counter {tr.counter} >= maxOccurrence {tr.max_occ}"
-            if tr not in matched:
-                reason += " (checked on a non-matching event)"
-            tr.counter = 0
-            idx.armed.discard(tr)
-            if durable:
-                add_dirty(tr)
-            self._fire(tr.rule, tr, t, reason, ev, out, when)
-            if tr.rule.time_trigs:
-                rescheduled = True
-        return rescheduled
+            a = idx.by_source.get(source)
+            b = idx.by_target.get(target)
+            if a:
+                # +1 per event even if several targets match (counting order does not matter: fires are sorted)
+                matched = {*a, *b} if b else a
+            else:
+                matched = b or ()
+            firing = None
+            for tr in matched:
+                c = tr.counter
+                if dirty is not None and c == tr.stored:  # first change since the last write
+                    dirty.add(tr)
+                c += 1
+                tr.counter = c
+                if c >= tr.max_occ:
+                    if firing is None:
+                        firing = [tr]
+                    else:
+                        firing.append(tr)
+            armed = idx.armed
+            if armed:  # the check runs on every event of the type, matching or not
+                for tr in armed:
+                    if firing is None:
+                        firing = [tr]
+                    elif tr not in firing:
+                        firing.append(tr)
+            if firing is None:
+                continue
+            if when is None:
+                when = self._utc_at(t)
+            if data is None:  # Event's own constructor only matters for data (it makes it read-only)
+                event = _new_tuple(Event, (etype, source, target, when, None))
+            else:
+                event = Event(etype, source, target, when, data)
+            if len(firing) > 1:
+                firing.sort(key=_fire_order)
+            rescheduled = False
+            for tr in firing:
+                if trigs.get(tr.id) is not tr:  # removed or updated by an earlier action of this event
+                    continue
+                c = tr.counter
+                reason = tr.reason if c == tr.max_occ else f"counter {c} >= maxOccurrence {tr.max_occ}"
+                if armed:
+                    if tr not in matched:
+                        reason += " (checked on a non-matching event)"
+                    armed.discard(tr)
+                tr.counter = 0
+                if dirty is not None:
+                    dirty.add(tr)
+                fire(tr.rule, tr, t, reason, event, when)
+                if tr.rule.time_trigs:
+                    rescheduled = True
+            if rescheduled:
+                return False
+        return True
 
     def _utc_at(self, t: float) -> datetime:
         # many fires share one virtual time: keep the last conversion
@@ -811,21 +916,34 @@ class RulesEngine:
             cached = self._utc_cache = (t, datetime.fromtimestamp(t, UTC))
         return cached[1]
 
-    def _fire(self, rule: _Rule, tr: _Trig, t: float, reason: str, ev: Event | None, out: list[FireRecord],
-              when: datetime | None = None) -> None:
+    def _fire(self, rule: _Rule, tr: _Trig, t: float, reason: str, ev: Event | None, when: datetime) -> None:
         # Order of the original rule watcher: save last_executed, tell every trigger, run the action.
         rule.last = t
         rule.record = None
-        if self._durable:
+        if self._durable and not self._rescan:
             self._dirty_rules.add(rule)
-        for tt in rule.time_trigs:
-            self._schedule(tt)
-        result, error = self._execute(rule, tr, t, ev)
-        rec = FireRecord(rule.id, tr.id, tr.kind, when or self._utc_at(t), reason, result, error, ev)
-        self._fires.append(rec)
-        out.append(rec)
+        if rule.time_trigs:
+            for tt in rule.time_trigs:
+                self._schedule(tt)
+        runnable = rule.runnable
+        if runnable is None:  # first fire since the rule or the registered names changed
+            runnable, result, error = self._resolve(rule, tr, t)
+        if runnable is not None:
+            try:
+                result, error = self._run_action(runnable, rule.targets, ev), None  # type: ignore[misc]
+            except Exception as exc:  # the fire is recorded with the error; last_executed stays updated
+                result, error = None, f"{type(exc).__name__}: {exc}"
+        # The log is one flat list of plain values, _LOG_COLUMNS per fire: logging a fire
+        # allocates no object the cyclic garbage collector tracks. Kept as FireRecords and
+        # Events, a million fires made the collector's passes cost more than the fires.
+        if ev is None:
+            self._log.extend((rule.id, tr.id, tr.kind_name, when, reason, result, error, None, None, None, None))
+        else:
+            self._log.extend((rule.id, tr.id, tr.kind_name, when, reason, result, error, ev[0], ev[1], ev[2], ev[4]))
 
-    def _execute(self, rule: _Rule, tr: _Trig, t: float, ev: Event | None) -> tuple[Any, str | None]:
+    def _resolve(self, rule: _Rule, tr: _Trig, t: float) -> tuple[Any, Any, str | None]:
+        """``(runnable, None, None)`` for an action run by ``run_action`` (kept on the rule for the
+        next fires), else ``(None, result, error)``: key rotation done here, or why nothing can run."""
         action = rule.action
         if action is ActionType.KEY_ROTATION:
             rotated, errors = [], []
@@ -836,48 +954,43 @@ class RulesEngine:
                     errors.append(f"UnsupportedTargetType: {exc}")
                 except Exception as exc:  # a fake service should not fail, but a custom one may
                     errors.append(f"{g}: {type(exc).__name__}: {exc}")
-            return tuple(rotated), ("; ".join(errors) or None)
-        obj = rule.runnable
-        if obj is None:
-            obj, err = materialise(action, self._actions)
-            if err is not None:
-                return None, err
-            rule.runnable = obj
+            return None, tuple(rotated), ("; ".join(errors) or None)
+        obj, err = materialise(action, self._actions)
+        if err is not None:
+            return None, None, err
         if self._run_action is None:
-            return None, f"action {describe_action(action)} needs a runner: create RulesEngine(..., run_action=...)"
-        try:
-            return self._run_action(obj, rule.targets, ev), None
-        except Exception as exc:  # the fire is recorded with the error; last_executed stays updated
-            return None, f"{type(exc).__name__}: {exc}"
+            return None, None, f"action {describe_action(action)} needs a runner: create RulesEngine(..., run_action=...)"
+        rule.runnable = obj
+        return obj, None, None
+
+    def _track(self, n: int) -> bool:
+        """Whether to note each trigger that ``n`` events change (else every one is compared at the write)."""
+        if not self._durable or self._rescan:  # an in-memory database is never written (see _flush)
+            return False
+        if n >= len(self._trigs):
+            self._rescan = True
+            return False
+        return True
 
     def _flush(self) -> None:
-        """Write what changed during this call, committed before the call returns.
-
-        One changed value is one statement (SQLite makes it its own transaction); more are
-        written in one explicit transaction.
-        """
+        """Write what changed during this call, committed before the call returns."""
         dirty_rules, dirty_trigs = self._dirty_rules, self._dirty_trigs
-        if not dirty_rules and not dirty_trigs:
-            return
-        if not self._durable:
-            for tr in dirty_trigs:
+        if self._durable:
+            if self._rescan:
+                rules: Iterable[_Rule] = self._rules.values()
+                trigs: Iterable[_Trig] = self._trigs.values()
+            else:  # entries of removed or replaced rules are skipped
+                rules = [r for r in dirty_rules if self._rules.get(r.id) is r]
+                trigs = [tr for tr in dirty_trigs if self._trigs.get(tr.id) is tr]
+            rules = [r for r in rules if r.last != r.stored_last]
+            trigs = [tr for tr in trigs if tr.counter != tr.stored]
+            if rules or trigs:
+                self._store.write_state([(r.id, r.last) for r in rules], [(tr.id, tr.counter) for tr in trigs])
+            for r in rules:
+                r.stored_last = r.last
+            for tr in trigs:
                 tr.stored = tr.counter
-            dirty_rules.clear()
-            dirty_trigs.clear()
-            return
-        rules, trigs = self._rules, self._trigs
-        rule_rows = [(r.last, r.id) for r in dirty_rules if rules.get(r.id) is r]
-        changed = [tr for tr in dirty_trigs if tr.counter != tr.stored and trigs.get(tr.id) is tr]
-        n = len(rule_rows) + len(changed)
-        if n == 1:
-            if rule_rows:
-                self._store.set_last_executed_one(*rule_rows[0])
-            else:
-                self._store.set_counter_one(changed[0].id, changed[0].counter)
-        elif n:
-            self._store.write_batch(rule_rows, [(tr.id, tr.counter) for tr in changed])
-        for tr in changed:
-            tr.stored = tr.counter
+        self._rescan = False
         dirty_rules.clear()
         dirty_trigs.clear()
 
@@ -887,7 +1000,8 @@ class RulesEngine:
     def fires(self) -> tuple[FireRecord, ...]:
         """Every fire since this engine was opened, in order."""
         with self._lock:
-            return tuple(self._fires)
+            log = self._log
+            return tuple(_fire_record(log, i) for i in range(len(log) // _LOG_WIDTH))
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -928,15 +1042,10 @@ class RulesEngine:
         """Every fire as a pandas DataFrame: rule, trigger, time (UTC), reason, result, error, event."""
         import pandas as pd
 
-        cols = ["rule_id", "trigger_id", "trigger_type", "time", "reason", "result", "error",
-                "event_type", "event_source", "event_target"]
-        rows = [
-            (f.rule_id, f.trigger_id, f.trigger_type.value, f.time, f.reason, f.result, f.error,
-             f.event.type if f.event else None, f.event.source if f.event else None,
-             f.event.target if f.event else None)
-            for f in self.fires
-        ]
-        df = pd.DataFrame(rows, columns=cols)
+        with self._lock:
+            log = self._log
+            rows = [log[i:i + _LOG_WIDTH - 1] for i in range(0, len(log), _LOG_WIDTH)]  # all but event_data
+        df = pd.DataFrame(rows, columns=list(_LOG_COLUMNS[:-1]))
         df["time"] = _utc_column(pd, df["time"])
         return df
 

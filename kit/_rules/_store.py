@@ -1,8 +1,11 @@
 """SQLite persistence of rules, ``last_executed`` and EVENT counters.
 
 The layout follows the original's tables (rules, triggers, targets and a separate
-trigger_state with one counter per trigger id, cascade-deleted with its trigger).
-Ids are AUTOINCREMENT so a deleted trigger's id is never given to a new one.
+trigger_state with one counter per trigger id, cascade-deleted with its trigger), except
+that ``last_executed`` lives in its own narrow table too (rule_state): it changes on every
+fire, and rewriting the wide rules rows (description, action) for it multiplied the bytes
+each commit writes. Ids are AUTOINCREMENT so a deleted trigger's id is never given to a
+new one.
 
 Only the values that change are written (``last_executed`` of one rule, one counter),
 never a whole-rule snapshot: the original's stale ``Save(&rule)`` cannot happen here.
@@ -20,15 +23,18 @@ from typing import Iterable, Iterator
 
 __all__ = ["Store"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rules (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     description TEXT NOT NULL,
-    action TEXT NOT NULL,
-    last_executed REAL
+    action TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rule_state (
+    rule_id INTEGER PRIMARY KEY REFERENCES rules(id) ON DELETE CASCADE,
+    last_executed REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS triggers (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -54,11 +60,17 @@ CREATE INDEX IF NOT EXISTS targets_rule ON targets(rule_id);
 """
 
 
-_UPDATE_LAST = "UPDATE rules SET last_executed = ? WHERE id = ?"
+# Upserts, as the original creates a state row on its first save. "{}" is one "(?, ?)" per row:
+# many rows in one statement are bound by SQLite in C, not one Python round trip per row.
+_UPSERT_LAST = (
+    "INSERT INTO rule_state (rule_id, last_executed) VALUES {} "
+    "ON CONFLICT(rule_id) DO UPDATE SET last_executed = excluded.last_executed"
+)
 _UPSERT_COUNTER = (
-    "INSERT INTO trigger_state (trigger_id, counter) VALUES (?, ?) "
+    "INSERT INTO trigger_state (trigger_id, counter) VALUES {} "
     "ON CONFLICT(trigger_id) DO UPDATE SET counter = excluded.counter"
 )
+_CHUNK = 4000  # rows per statement: 8,000 parameters, far under SQLite's limit of 32,766
 
 
 class Store:
@@ -80,6 +92,11 @@ class Store:
             row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row is None:
                 self.conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            elif row[0] == "1":  # last_executed was a column of rules: move it (the old column stays, unused)
+                self.conn.execute(
+                    "INSERT INTO rule_state SELECT id, last_executed FROM rules WHERE last_executed IS NOT NULL"
+                )
+                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
             elif row[0] != SCHEMA_VERSION:
                 raise RuntimeError(
                     f"rules database {self.database!r} has schema version {row[0]}, this kit reads {SCHEMA_VERSION}: "
@@ -113,7 +130,9 @@ class Store:
         """Every stored row, ordered, for the engine to rebuild its in-memory state."""
         q = self.conn.execute
         return {
-            "rules": q("SELECT id, description, action, last_executed FROM rules ORDER BY id").fetchall(),
+            "rules": q(
+                "SELECT id, description, action, last_executed FROM rules LEFT JOIN rule_state ON rule_id = id ORDER BY id"
+            ).fetchall(),
             "triggers": q("SELECT id, rule_id, type, settings FROM triggers ORDER BY rule_id, position, id").fetchall(),
             "targets": q("SELECT id, rule_id, type, expr FROM targets ORDER BY rule_id, position, id").fetchall(),
             "states": q("SELECT trigger_id, counter FROM trigger_state").fetchall(),
@@ -121,10 +140,9 @@ class Store:
         }
 
     # -- writes (call inside transaction())
-    def insert_rule(self, description: str, action: str, last_executed: float | None) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO rules (description, action, last_executed) VALUES (?, ?, ?)", (description, action, last_executed)
-        )
+    def insert_rule(self, description: str, action: str) -> int:
+        """A new rule, never executed (no rule_state row yet)."""
+        cur = self.conn.execute("INSERT INTO rules (description, action) VALUES (?, ?)", (description, action))
         return int(cur.lastrowid)
 
     def update_rule(self, rule_id: int, description: str, action: str) -> None:
@@ -159,38 +177,23 @@ class Store:
     def delete_targets(self, ids: Iterable[int]) -> None:
         self.conn.executemany("DELETE FROM targets WHERE id = ?", [(i,) for i in ids])
 
-    def set_last_executed(self, rows: Iterable[tuple[float | None, int]]) -> None:
-        """rows: (last_executed, rule_id)."""
-        self.conn.executemany(_UPDATE_LAST, rows)
+    def write_state(self, last_rows: list[tuple[int, float]], counter_rows: list[tuple[int, int]]) -> None:
+        """``(rule_id, last_executed)`` and ``(trigger_id, counter)`` rows, committed before it returns.
 
-    def set_last_executed_one(self, last_executed: float | None, rule_id: int) -> None:
-        """One statement outside BEGIN/COMMIT: SQLite runs it as its own (atomic, committed) transaction."""
-        self.conn.execute(_UPDATE_LAST, (last_executed, rule_id))
-
-    def set_counter_one(self, trigger_id: int, counter: int) -> None:
-        """One upsert as its own transaction (see :meth:`set_last_executed_one`)."""
-        self.conn.execute(_UPSERT_COUNTER, (trigger_id, counter))
-
-    def set_counters(self, rows: Iterable[tuple[int, int]]) -> None:
-        """rows: (trigger_id, counter); upsert, as the original creates the state row on first save."""
-        self.conn.executemany(_UPSERT_COUNTER, rows)
-
-    def write_batch(self, rule_rows: list[tuple[float | None, int]], counter_rows: list[tuple[int, int]]) -> None:
-        """last_executed rows and counter rows in one transaction (the hot path of publish and run_due)."""
+        One row is one statement, which SQLite runs as its own transaction (the common case
+        of one ``publish()``); more are written in one explicit transaction.
+        """
         conn = self.conn
+        if len(last_rows) + len(counter_rows) == 1:
+            sql = _UPSERT_LAST if last_rows else _UPSERT_COUNTER
+            conn.execute(sql.format("(?, ?)"), (last_rows or counter_rows)[0])
+            return
         conn.execute("BEGIN IMMEDIATE")
         try:
-            # executemany pays a setup cost; a few single statements are cheaper
-            if len(rule_rows) > 8:
-                conn.executemany(_UPDATE_LAST, rule_rows)
-            else:
-                for row in rule_rows:
-                    conn.execute(_UPDATE_LAST, row)
-            if len(counter_rows) > 8:
-                conn.executemany(_UPSERT_COUNTER, counter_rows)
-            else:
-                for row in counter_rows:
-                    conn.execute(_UPSERT_COUNTER, row)
+            for sql, rows in ((_UPSERT_LAST, last_rows), (_UPSERT_COUNTER, counter_rows)):
+                for i in range(0, len(rows), _CHUNK):
+                    chunk = rows[i:i + _CHUNK]
+                    conn.execute(sql.format(", ".join(["(?, ?)"] * len(chunk))), [v for row in chunk for v in row])
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -71,7 +71,7 @@ def test_a_fire_writes_only_last_executed_never_a_stale_rule_snapshot(tmp_path, 
         con.commit()
         clock.set(2024, 6, 7, 12, 5)
         assert len(eng.run_due()) == 1
-        row = con.execute("SELECT description, last_executed FROM rules").fetchone()
+        row = con.execute("SELECT description, last_executed FROM rules JOIN rule_state ON rule_id = id").fetchone()
         assert row == ("edited elsewhere", ts(2024, 6, 7, 12, 5))
         con.close()
 
@@ -99,7 +99,8 @@ def test_dropped_trigger_state_is_cascade_deleted(tmp_path, clock):
         eng.update_rule(r.id, triggers=[r.triggers[0]])
         assert con.execute("SELECT trigger_id, counter FROM trigger_state").fetchall() == [(r.triggers[0].id, 1)]
         eng.remove_rule(r.id)
-        assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("rules", "triggers", "targets", "trigger_state")] == [0, 0, 0, 0]
+        tables = ("rules", "rule_state", "triggers", "targets", "trigger_state")
+        assert [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables] == [0, 0, 0, 0, 0]
         con.close()
 
 
