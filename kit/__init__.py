@@ -34,6 +34,7 @@ _LAZY = {
     "constants": ("kit.constants", None),
     "exceptions": ("kit.exceptions", None),
     "storage": ("kit.storage", None),
+    "rules": ("kit.rules", None),
     "FakePlatform": ("kit._platform._platform", "FakePlatform"),
     "KitWarning": ("kit._platform._platform", "KitWarning"),
     "Simulation": ("kit._stepper._simulation", "Simulation"),
@@ -50,7 +51,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for static tools
-    from kit import checkpoint, constants, exceptions, storage
+    from kit import checkpoint, constants, exceptions, rules, storage
     from kit.action import Action
     from kit.connector import Connector, DefaultConnectorConfiguration
     from kit.module import Module, ModuleItem

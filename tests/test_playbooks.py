@@ -117,3 +117,15 @@ def test_rules_resume_from_their_database(tmp_path):
         fires = platform.publish("CLIENT_SUBSCRIBED", "alice", "news")
         assert [f.reason for f in fires] == ["counter 6 >= maxOccurrence 3"]
         assert platform.rules_engine.counter(trigger_id) == 0
+
+
+def test_publish_many_replays_a_stream_through_the_rules():
+    from kit.rules import EventTrigger, Target
+
+    with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
+        platform.add_rule("KEY_ROTATION", [EventTrigger("CLIENT_SUBSCRIBED", 3)], [Target.client("alice")])
+        fires = platform.publish_many([("CLIENT_SUBSCRIBED", "alice", f"topic-{i}") for i in range(7)])
+        assert [f.event.target for f in fires] == ["topic-2", "topic-5"]
+        assert platform.rule_fires["event_target"].tolist() == ["topic-2", "topic-5"]
+        assert len(platform.keys) == 2
+        assert platform.rules_engine.counter(1) == 1

@@ -331,10 +331,24 @@ class FakePlatform:
         """Declare an event type EVENT triggers may count (a hosted trigger's event name, say)."""
         self.rules_engine.register_event_type(name)
 
-    def publish(self, type: str, source: str, target: str, data: Any = None) -> tuple:
-        """Put a C2-style event (``CLIENT_SUBSCRIBED``...) on the platform's event stream; return the fires."""
+    def publish(self, type: str, source: str, target: str, data: Any = None) -> Any:
+        """Put a C2-style event (``CLIENT_SUBSCRIBED``...) on the platform's event stream; return the fires.
+
+        ``source`` is the client, ``target`` the topic; the fires are a read-only sequence of
+        ``FireRecord`` (also in ``platform.rule_fires``).
+        """
         self._check_open()
         return self.rules_engine.publish(type, source, target, data)
+
+    def publish_many(self, events: Any) -> Any:
+        """Put many events on the event stream at the current virtual time; return the fires.
+
+        Each event is ``(type, source, target)``, ``(type, source, target, data)`` or a mapping
+        with those keys; all are checked before any is counted. The fast way to replay a
+        stream: the batch is counted in one pass and written in one transaction.
+        """
+        self._check_open()
+        return self.rules_engine.publish_many(events)
 
     def playbook(
         self,

@@ -20,7 +20,7 @@ Typical use by the fake platform (which owns the virtual clock)::
 """
 
 from ._cron import ALIASES, CronExpression, is_due, next_after, parse_cron
-from ._engine import RulesEngine
+from ._engine import Fires, RulesEngine
 from ._errors import (
     ActionUnavailableWarning,
     CronNeverDueWarning,
@@ -53,7 +53,7 @@ from ._model import (
 )
 
 __all__ = [
-    "RulesEngine", "Rule", "Target", "TargetType", "TimeIntervalTrigger", "EventTrigger", "Trigger",
+    "RulesEngine", "Fires", "Rule", "Target", "TargetType", "TimeIntervalTrigger", "EventTrigger", "Trigger",
     "TriggerType", "ActionType", "Event", "FireRecord", "KeyRecord", "FakeKeyService", "C2_EVENT_TYPES",
     "parse_trigger", "parse_target", "parse_cron", "next_after", "is_due", "CronExpression", "ALIASES",
     "RulesError", "InvalidCronExpression", "InvalidTrigger", "UnknownEventType", "InvalidTarget",

@@ -131,7 +131,8 @@ class Store:
         q = self.conn.execute
         return {
             "rules": q(
-                "SELECT id, description, action, last_executed FROM rules LEFT JOIN rule_state ON rule_id = id ORDER BY id"
+                "SELECT id, description, action, rule_state.last_executed FROM rules LEFT JOIN rule_state ON rule_id = id "
+                "ORDER BY id"
             ).fetchall(),
             "triggers": q("SELECT id, rule_id, type, settings FROM triggers ORDER BY rule_id, position, id").fetchall(),
             "targets": q("SELECT id, rule_id, type, expr FROM targets ORDER BY rule_id, position, id").fetchall(),
