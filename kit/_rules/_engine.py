@@ -24,9 +24,14 @@ platform calls :meth:`RulesEngine.run_due` as the clock advances (using
 
 Concurrency: one lock; fires are processed one at a time, so two triggers of one rule can
 never deadlock (the Go engine could). ``publish``/``run_due`` never block behind a thread
-that is running fires: they hand their work to that thread and return ``()``. Calls made
-from inside an action (on the same thread) are queued the same way and processed, in
-time order, before the outer call returns.
+that is running fires: they hand their work to that thread and return an empty
+:class:`Fires`. Calls made from inside an action (on the same thread) are queued the same
+way and processed, in time order, before the outer call returns.
+
+Cost: ``publish_many`` counts a batch in one loop (:meth:`RulesEngine._run_events`) and
+writes it in one transaction; every fire goes to a flat log of plain values that the
+garbage collector does not track, and FireRecords are built only when read (``fires``,
+the :class:`Fires` a call returns, ``fires_table()``).
 """
 
 from __future__ import annotations
