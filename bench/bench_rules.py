@@ -325,7 +325,7 @@ def main() -> None:
           f"ratio = engine / baseline, best of {REPEAT} runs each")
     with tempfile.TemporaryDirectory() as tmpdir:
         cron = bench_cron(n_rules, tmpdir)
-        ev, ev_other = bench_events(1000, n_events, tmpdir, max(1, args.rounds))
+        ev, _ = bench_events(1000, n_events, tmpdir, max(1, args.rounds))
     print(f"\nworst ratio: TIME_INTERVAL {max(cron):.2f}x, EVENT {max(ev):.2f}x (goal: <= 2x)")
 
 

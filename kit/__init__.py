@@ -118,5 +118,6 @@ __all__ = [
     "infer_schema",
     "load_component",
     "load_module_directory",
+    "rules",
     "storage",
 ]

@@ -41,3 +41,15 @@ def test_unknown_attribute():
 
     with pytest.raises(AttributeError, match="^module 'kit' has no attribute 'Nope'$"):
         kit.Nope  # noqa: B018
+
+
+def test_rules_namespace_is_public_and_light():
+    code = (
+        "import sys\n"
+        "from kit.rules import EventTrigger, Fires, RulesEngine, Target, TimeIntervalTrigger\n"
+        "import kit\n"
+        "assert kit.rules.RulesEngine is RulesEngine\n"
+        "print(','.join(m for m in ('pandas', 'IPython', 'ipywidgets') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""

@@ -133,7 +133,7 @@ class Fires(SequenceABC):
 
     __slots__ = ("_log", "_index")
 
-    def __init__(self, log: list[tuple], ranges: list[range]) -> None:
+    def __init__(self, log: list[Any], ranges: list[range]) -> None:
         self._log = log  # the engine's fire log: append-only, so these fires never change
         if len(ranges) == 1:
             self._index: Sequence[int] = ranges[0]
