@@ -276,7 +276,7 @@ class RulesEngine:
         self._run_action = run_action
         self._lock = threading.RLock()
         self._inbox: deque[tuple] = deque()
-        self._events: deque[tuple[float, Iterator[tuple]]] = deque()  # batches (see _drain)
+        self._events: deque[tuple[float, Iterator[tuple], int]] = deque()  # batches (see _drain)
         self._busy = False
         self._closed = False
         self._rules: dict[int, _Rule] = {}
@@ -711,7 +711,8 @@ class RulesEngine:
         mapping with those keys. All are validated before any is processed. This is the
         fast way to send many events: the batch is counted in one pass.
         """
-        evs = events if type(events) is list or type(events) is tuple else list(events)
+        # a copy of a list: the batch may be processed after this returns (see _submit), and the caller may reuse the list
+        evs = events if type(events) is tuple else list(events)
         now = float(self._now())  # one virtual instant for the whole batch
         if self._plain(evs):
             return self._submit((("evs", now, zip(evs, repeat(None)), len(evs)),))
@@ -772,14 +773,12 @@ class RulesEngine:
                 if self._busy:  # called from inside an action: the enclosing drain processes it
                     return Fires(self._log, done)
                 self._busy = True
+                start = len(self._log) // _LOG_WIDTH
                 try:
-                    start = len(self._log) // _LOG_WIDTH
-                    try:
-                        self._drain()
-                    finally:
-                        done.append(range(start, len(self._log) // _LOG_WIDTH))
+                    self._drain()
                 finally:
                     self._busy = False
+                    done.append(range(start, len(self._log) // _LOG_WIDTH))
             finally:
                 lock.release()
             if not self._inbox:

@@ -199,3 +199,18 @@ def test_an_unknown_schema_version_is_refused(tmp_path, clock):
     with pytest.raises(RuntimeError) as info:
         RulesEngine(db, now=clock)
     assert str(info.value) == f"rules database {str(db)!r} has schema version 9, this kit reads 2: use a new file"
+
+
+def test_a_queued_batch_is_kept_even_if_the_caller_reuses_its_list(clock):
+    buffer = [(SUB, "alice", "x")] * 3
+
+    def run_action(action, targets, event):
+        if event.target == "first":
+            assert eng.publish_many(buffer) == ()  # queued behind this fire
+            buffer.clear()  # the caller reuses its list
+
+    with RulesEngine(now=clock, run_action=run_action) as eng:
+        r = eng.add_rule(print, [EventTrigger(SUB, 1)], [Target.client("alice")])
+        eng.publish(SUB, "alice", "first")
+        assert [f.event.target for f in eng.fires] == ["first", "x", "x", "x"]
+        assert eng.counter(r.triggers[0].id) == 0
