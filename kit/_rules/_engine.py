@@ -349,11 +349,14 @@ class RulesEngine:
 
     def _unknown_event_type(self, name: Any, where: str) -> UnknownEventType:
         known = sorted(self._event_types)
+        if not isinstance(name, str):
+            return UnknownEventType(
+                f"unknown event type {name!r}{where}: an event type is a name (a string); known types are {', '.join(known)}"
+            )
         hint = ""
-        if isinstance(name, str):
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
-            if close:
-                hint = f" (did you mean {close[0]!r}?)"
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+        if close:
+            hint = f" (did you mean {close[0]!r}?)"
         return UnknownEventType(
             f"unknown event type {name!r}{where}{hint}: known types are {', '.join(known)}; "
             f"declare a new one with engine.register_event_type({name!r}) or RulesEngine(..., event_types=[...])"
@@ -737,13 +740,13 @@ class RulesEngine:
             return False
         try:
             "".join(map(itemgetter(1), evs)), "".join(map(itemgetter(2), evs))
-        except TypeError:  # a source or target that is not a string
-            return False
-        return set(map(itemgetter(0), evs)) <= self._event_types
+            return set(map(itemgetter(0), evs)) <= self._event_types
+        except TypeError:  # a source or target that is not a string, a type that is not hashable
+            return False  # the per-event checks say which event is wrong
 
     def _checked_event(self, etype: Any, source: Any, target: Any, data: Any = None) -> tuple:
         """One event as ``((type, source, target), data)``, or the error that says what is wrong with it."""
-        if etype not in self._event_types:
+        if not isinstance(etype, str) or etype not in self._event_types:
             raise self._unknown_event_type(etype, " published")
         if type(source) is not str or type(target) is not str:
             source = "" if source is None else source

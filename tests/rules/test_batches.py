@@ -131,6 +131,13 @@ def test_publish_many_rejects_a_bad_event_before_counting_any(engine, bad, messa
     assert engine.counter(r.triggers[0].id) == 0
 
 
+def test_publish_many_names_an_unhashable_event_type(engine):
+    with pytest.raises(UnknownEventType) as info:
+        engine.publish_many([(SUB, "alice", "a"), (["CLIENT_SUBSCRIBED"], "alice", "a")])
+    assert str(info.value) == ("unknown event type ['CLIENT_SUBSCRIBED'] published: an event type is a name (a string); "
+                               "known types are CLIENT_SUBSCRIBED, CLIENT_UNSUBSCRIBED")
+
+
 def test_publish_many_unknown_type_names_it(engine):
     with pytest.raises(UnknownEventType, match=r"^unknown event type 'CLIENT_SUBSCRIBE' published \(did you mean"):
         engine.publish_many([(SUB, "alice", "a"), ("CLIENT_SUBSCRIBE", "alice", "a")])
