@@ -854,7 +854,7 @@ class RulesEngine:
         if t > self._cursor:
             self._cursor = t
         by_type, trigs, fire = self._by_type, self._trigs, self._fire
-        dirty = self._dirty_trigs if self._track(n) else None
+        dirty = self._dirty_trigs if self._durable and self._track(n) else None
         when = None  # the fire time as a datetime, made on the first fire
         for (etype, source, target), data in events:
             idx = by_type.get(etype)
@@ -971,8 +971,9 @@ class RulesEngine:
         return obj, None, None
 
     def _track(self, n: int) -> bool:
-        """Whether to note each trigger that ``n`` events change (else every one is compared at the write)."""
-        if not self._durable or self._rescan:  # an in-memory database is never written (see _flush)
+        """On a file database: whether to note each trigger that ``n`` events change (else every
+        one is compared with its stored value at the write). An in-memory database is never written."""
+        if self._rescan:
             return False
         if n >= len(self._trigs):
             self._rescan = True
