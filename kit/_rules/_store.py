@@ -70,7 +70,6 @@ _UPSERT_COUNTER = (
     "INSERT INTO trigger_state (trigger_id, counter) VALUES {} "
     "ON CONFLICT(trigger_id) DO UPDATE SET counter = excluded.counter"
 )
-_CHUNK = 4000  # rows per statement: 8,000 parameters, far under SQLite's limit of 32,766
 
 
 class Store:
@@ -189,11 +188,13 @@ class Store:
             sql = _UPSERT_LAST if last_rows else _UPSERT_COUNTER
             conn.execute(sql.format("(?, ?)"), (last_rows or counter_rows)[0])
             return
+        # rows per statement: two parameters each, within this SQLite's limit (32,766; 999 before 3.32)
+        size = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 2)
         conn.execute("BEGIN IMMEDIATE")
         try:
             for sql, rows in ((_UPSERT_LAST, last_rows), (_UPSERT_COUNTER, counter_rows)):
-                for i in range(0, len(rows), _CHUNK):
-                    chunk = rows[i:i + _CHUNK]
+                for i in range(0, len(rows), size):
+                    chunk = rows[i:i + size]
                     conn.execute(sql.format(", ".join(["(?, ?)"] * len(chunk))), [v for row in chunk for v in row])
         except BaseException:
             conn.execute("ROLLBACK")

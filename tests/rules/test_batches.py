@@ -221,3 +221,14 @@ def test_a_queued_batch_is_kept_even_if_the_caller_reuses_its_list(clock):
         eng.publish(SUB, "alice", "first")
         assert [f.event.target for f in eng.fires] == ["first", "x", "x", "x"]
         assert eng.counter(r.triggers[0].id) == 0
+
+
+def test_writes_stay_within_sqlite_parameter_limit(tmp_path, clock):
+    db = tmp_path / "r.db"
+    with RulesEngine(db, now=clock, run_action=lambda *a: None) as eng:
+        rules = [eng.add_rule(print, [EventTrigger(SUB, 2)], [Target.client(f"c{i}")]) for i in range(25)]
+        eng._store.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 7)  # SQLite's own limit: 3 rows a statement
+        eng.publish_many([(SUB, f"c{i}", "x") for i in range(25)] * 3)  # every counter 0 -> 1 -> 0 (fire) -> 1
+    with RulesEngine(db, now=clock) as eng:
+        assert {eng.counter(r.triggers[0].id) for r in rules} == {1}
+        assert {r.last_executed for r in eng.list_rules()} == {dt(2024, 6, 7, 12, 3, 10)}
