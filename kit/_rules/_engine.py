@@ -776,12 +776,12 @@ class RulesEngine:
                 if self._busy:  # called from inside an action: the enclosing drain processes it
                     return Fires(self._log, done)
                 self._busy = True
-                start = len(self._log) // _LOG_WIDTH
+                start = self._fire_count()
                 try:
                     self._drain()
                 finally:
                     self._busy = False
-                    done.append(range(start, len(self._log) // _LOG_WIDTH))
+                    done.append(range(start, self._fire_count()))
             finally:
                 lock.release()
             if not self._inbox:
@@ -1008,8 +1008,10 @@ class RulesEngine:
     def fires(self) -> tuple[FireRecord, ...]:
         """Every fire since this engine was opened, in order."""
         with self._lock:
-            log = self._log
-            return tuple(_fire_record(log, i) for i in range(len(log) // _LOG_WIDTH))
+            return tuple(Fires(self._log, [range(self._fire_count())]))
+
+    def _fire_count(self) -> int:
+        return len(self._log) // _LOG_WIDTH
 
     @property
     def warnings(self) -> tuple[str, ...]:
