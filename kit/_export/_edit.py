@@ -431,7 +431,7 @@ def lock_module(target: Path, lock: bool) -> list[str]:
     command = f"cd {target} && poetry lock"
     poetry = shutil.which("poetry")
     if not lock or poetry is None:
-        why = "Poetry is not on PATH" if lock else "lock=False"
+        why = "Poetry is not on PATH" if lock else "locking turned off: lock=False, --no-lock"
         return [f"poetry.lock not updated ({why}); update it with: {command}"]
     proc = subprocess.run([poetry, "--version"], capture_output=True, text=True, timeout=60)
     args = [poetry, "lock"]
