@@ -351,11 +351,21 @@ def export_into(
     if added or changed or (version and version != old_version):
         new_version = version or bump(old_version, "minor" if added else "patch")
         new_manifest_text = _bump_manifest(new_manifest_text, old_version, new_version)
+        names = {
+            cls.__name__: data.get("name") or display_name(cls)
+            for cls in components
+            for data in manifests.values()
+            if data.get("docker_parameters") in (registered.get(cls.__name__), cls.__name__)
+        }
+
+        def label(c: type) -> str:
+            return names.get(c.__name__) or display_name(c)
+
         sections = {
-            "Added": [f"Add the {component_kind(c)} {display_name(c)}" for c in added],
+            "Added": [f"Add the {component_kind(c)} {label(c)}" for c in added],
             "Changed": [
                 "Change the module configuration" if component_kind(c) == "module" else
-                f"Change the {component_kind(c)} {display_name(c)}"
+                f"Change the {component_kind(c)} {label(c)}"
                 for c in changed
             ],
         }
