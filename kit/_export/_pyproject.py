@@ -13,8 +13,8 @@ from typing import Any
 from ._manifests import ExportError
 
 # the test libraries generated tests import, by what they need
-TEST_LIBRARIES = ("pytest", "requests-mock")
-AIOHTTP_TEST_LIBRARIES = ("pytest", "aioresponses", "pytest-asyncio")
+TEST_LIBRARIES = ("pytest", "requests-mock", "freezegun")
+AIOHTTP_TEST_LIBRARIES = ("pytest", "aioresponses", "freezegun")
 
 
 def _canonical(name: str) -> str:
