@@ -101,6 +101,15 @@ def _rewrite(text: str, relpath: str) -> str:
 HTTP_CLIENTS = ("requests", "httpx", "urllib3", "aiohttp", "urllib.request", "http.client", "sekoia_automation.http")
 
 
+def _annotates_configuration(stmt: Stmt) -> bool:
+    """``stmt`` is a class with a ``configuration: X`` annotation (a module or component class)."""
+    node = stmt.node
+    return isinstance(node, ast.ClassDef) and any(
+        isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id == "configuration"
+        for item in node.body
+    )
+
+
 def _http_client(stmt: Stmt) -> str | None:
     """The HTTP client (top-level name) ``stmt`` imports, if it is an import of one."""
     node = stmt.node
@@ -297,6 +306,10 @@ def build_package(
                 imports.setdefault(dep_key, set()).add(name)
             elif placement.get(dep_key) != file:
                 cross.setdefault(placement[dep_key], set()).add(name)
+        if future and any(_annotates_configuration(stmt) for stmt in stmts):
+            # the real SDK reads `configuration` annotations unevaluated: in this file they must not become
+            # strings (a class whose own source had the future import is refused before: check_string_annotations)
+            future = []
         import_lines: list[str] = []
         for dep_key, names in sorted(imports.items(), key=lambda item: _order_key(item[0])):
             dep = analyzer.stmts[dep_key]

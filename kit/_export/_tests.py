@@ -359,6 +359,11 @@ class Pauses:
         return run
 
 
+def log_level(call):
+    """The level of a ``log(message, level="info")`` call."""
+    return call.kwargs.get("level") or (call.args[1] if len(call.args) > 1 else "info")
+
+
 def event_ids(events, *args, **kwargs):
     """What the intake answers a push: one id per event."""
     return [str(number) for number, _ in enumerate(events)]
@@ -497,7 +502,7 @@ def {variable}(tmp_path):
     else:
         checks.append(f"    {variable}.log_exception.assert_not_called()")
         checks.append(
-            f'    errors = [c for c in {variable}.log.call_args_list if c.kwargs.get("level") in ("error", "critical")]'
+            f'    errors = [c for c in {variable}.log.call_args_list if log_level(c) in ("error", "critical")]'
         )
         checks.append("    assert not errors, errors")
     if recorded:

@@ -21,6 +21,7 @@ from ._fs import STATE_FILE, dump_state, load_state, read_text, sha256, unified_
 from ._manifests import (
     ExportError,
     check_names,
+    check_string_annotations,
     component_kind,
     configuration_model,
     dumps,
@@ -307,6 +308,7 @@ def export(
     if not components:
         raise ExportError("nothing to export: pass at least one trigger, connector or action class")
     check_names(components)
+    check_string_annotations(components + module_classes + ([module] if isinstance(module, type) else []))
     if (target / "main.py").is_file():
         from ._edit import export_into
 

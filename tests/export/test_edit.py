@@ -153,7 +153,8 @@ def test_a_new_action_is_added_without_replacing_anything(module_dir: Path, tmp_
     after = _snapshot(module_dir)
     assert result.written == (
         "CHANGELOG.md", "action_countlabelsaction.json", "main.py", "manifest.json",
-        "pyproject.toml", "suffixes/action_count_labels.py", "tests/test_action_count_labels.py",
+        "pyproject.toml", "suffixes/action_count_labels.py", "tests/data/recorded_action_count_labels.json",
+        "tests/test_action_count_labels.py",
     )
     assert after["main.py"] == MAIN.replace(
         "from suffixes.list_action import ListSuffixesAction\n",
@@ -164,7 +165,7 @@ def test_a_new_action_is_added_without_replacing_anything(module_dir: Path, tmp_
     )
     assert after["pyproject.toml"] == PYPROJECT.replace(
         'requests = "*"\n', 'requests = "*"\npydantic = "*"\n'
-    ).replace('pytest = "*"\n', 'pytest = "*"\nrequests-mock = "*"\n')
+    ).replace('pytest = "*"\n', 'pytest = "*"\nrequests-mock = "*"\nfreezegun = "*"\n')
     assert after["manifest.json"] == before["manifest.json"].replace('"version": "1.4.0"', '"version": "1.5.0"')
     assert after["CHANGELOG.md"] == CHANGELOG.replace(
         "## 2024-05-28 - 1.4.0\n",
@@ -174,6 +175,20 @@ def test_a_new_action_is_added_without_replacing_anything(module_dir: Path, tmp_
         assert after[unchanged] == before[unchanged]
     code = after["suffixes/action_count_labels.py"]
     assert "from sekoia_automation.action import Action" in code and "kit" not in code
+    test = after["tests/test_action_count_labels.py"]
+    assert "import kit" not in test and "from kit" not in test
+    assert "from sekoia_automation.module import Module\n" in test
+    assert "from suffixes.action_count_labels import CountLabelsAction\n" in test
+    # the action calls an API and kit has no recorded answers: the test says so instead of failing
+    assert (
+        '@pytest.mark.skip(\n    reason="no recorded HTTP answers for CountLabelsAction: add the API\'s answers to "\n'
+        '    "tests/data/recorded_action_count_labels.json (\\"http\\") and remove this mark"\n)\n'
+    ) in test
+    assert json.loads(after["tests/data/recorded_action_count_labels.json"]) == {
+        "arguments": {"domain": "example"},
+        "module_configuration": {},
+        "http": [],
+    }
     assert "def count_labels(domain: str) -> int:" in code
     manifest = json.loads(after["action_countlabelsaction.json"])
     import uuid
