@@ -45,7 +45,7 @@ from ._package import _render_import, _rewrite, build_package, distributions_for
 from ._pyproject import add_dependencies, lowest_version, sdk_constraint
 from ._schema import model_schema
 from ._source import Analyzer, _order_key
-from ._tests import write_component_test
+from ._tests import example_for, write_component_test
 
 
 def _json_like(current: str | None, data: dict) -> str:
@@ -389,7 +389,7 @@ def export_into(
             module_import=module_import,
             component_manifest=manifests[file_name],
             module_manifest=manifest,
-            example=(examples or {}).get(cls.__name__),
+            example=example_for(examples, cls),
             http=http_components.get(cls.__name__),
         )
         kept_tests = [relpath for relpath in test_files if (target / relpath).exists()]

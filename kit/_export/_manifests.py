@@ -350,7 +350,7 @@ def render_main(module_import: tuple[str, str], registrations: list[Registration
     lines = [f"from {module_path} import {module_class}", ""]
     for reg in ordered:
         lines.append(f"from {reg.module} import {reg.class_name}")
-    lines += ["", "", 'if __name__ == "__main__":', f"    module = {module_class}()"]
+    lines += ["", 'if __name__ == "__main__":', f"    module = {module_class}()"]  # one blank line, as black wants
     for reg in ordered:
         lines.append(f'    module.register({reg.class_name}, "{reg.docker or reg.class_name}")')
     lines.append("    module.run()")

@@ -59,6 +59,15 @@ def new_pyproject(*, slug: str, description: str, dependencies: list[str], dev_d
     ini["testpaths"] = ["tests"]
     pytest_table.add("ini_options", ini)
     tool.add("pytest", pytest_table)
+    # the repository's CI runs black --check on each module, with the module's own settings
+    black = tomlkit.table()
+    black["line-length"] = 119
+    black["target-version"] = ["py310"]
+    tool.add("black", black)
+    isort = tomlkit.table()
+    isort["profile"] = "black"
+    isort["line_length"] = 119
+    tool.add("isort", isort)
     doc.add("tool", tool)
     return tomlkit.dumps(doc)
 

@@ -113,8 +113,17 @@ def _answers(calls: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def recordings(runs: Iterable[Any]) -> dict[str, dict[str, Any]]:
-    """``{class name: recording}`` of ``kit.export(..., simulations=...)``."""
+    """``{class name: recording}`` of ``kit.export(..., simulations=...)`` (an action record
+    names its action by its display name: :func:`example_for` finds it by either)."""
     return dict(recording_of(run) for run in runs)
+
+
+def example_for(examples: Mapping[str, Any] | None, cls: type) -> Mapping[str, Any] | None:
+    """The ``examples`` entry of ``cls``: by class name, else by its display name."""
+    from ._manifests import display_name
+
+    examples = examples or {}
+    return examples.get(cls.__name__) or examples.get(display_name(cls))
 
 
 def _sdk_loop(cls: type) -> str | None:
@@ -205,7 +214,7 @@ def _skip_without_answers(cls: type, recorded: bool, data: Mapping[str, Any], ht
     return (
         "@pytest.mark.skip(\n"
         f'    reason="no recorded HTTP answers for {cls.__name__}: add the API\'s answers to "\n'
-        f'    "tests/data/recorded_{component_stem(cls)}.json (\\"http\\") and remove this mark"\n'
+        f"    'tests/data/recorded_{component_stem(cls)}.json (\"http\") and remove this mark'\n"
         ")\n"
     )
 
@@ -476,7 +485,10 @@ def {variable}(tmp_path):
         patches.append(f'patch.object({variable}, "next_run", pauses.iteration({variable}.next_run))')
     elif loop == "async_next_run":
         patches.append(f'patch.object({variable}, "async_next_run", async_iteration(pauses, {variable}.async_next_run))')
-    patch_lines = "".join(f"            {p},\n" for p in patches)
+    if len(patches) == 1:
+        patch_block = f"        with {patches[0]}:\n"
+    else:
+        patch_block = "        with (\n" + "".join(f"            {p},\n" for p in patches) + "        ):\n"
     run = f'''
 
 {_skip_without_answers(cls, recorded, data, http)}def test_{stem}({variable}):
@@ -490,9 +502,7 @@ def {variable}(tmp_path):
         watchdog = threading.Timer(60, {variable}.stop)  # a loop that never pauses is stopped, not waited for
         watchdog.daemon = True
         watchdog.start()
-        with (
-{patch_lines}        ):
-            {variable}.run()
+{patch_block}            {variable}.run()
         watchdog.cancel()
 
 '''

@@ -33,7 +33,7 @@ from ._schema import model_schema
 from ._changelog import add_entry
 from ._pyproject import new_pyproject
 from ._templates import DOCKERFILE, DRAFT7, LOGO_SVG
-from ._tests import recordings, write_component_test
+from ._tests import example_for, recordings, write_component_test
 
 KIT_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the kit package
 SLUG_PATTERN = re.compile(r"^[a-z]([a-z_.\-]|\d)*$")
@@ -428,7 +428,7 @@ def export(
             module_import=pkg.module_import,
             component_manifest=data,
             module_manifest=manifest,
-            example=(examples or {}).get(cls.__name__),
+            example=example_for(examples, cls),
             http=pkg.http_components.get(cls.__name__),
         )
         files.update(test_files)

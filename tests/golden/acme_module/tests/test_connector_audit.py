@@ -113,9 +113,7 @@ def test_connector_audit(connector):
         watchdog = threading.Timer(60, connector.stop)  # a loop that never pauses is stopped, not waited for
         watchdog.daemon = True
         watchdog.start()
-        with (
-            patch("time.sleep", pauses.sleep),
-        ):
+        with patch("time.sleep", pauses.sleep):
             connector.run()
         watchdog.cancel()
 

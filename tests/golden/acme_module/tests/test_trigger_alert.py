@@ -113,9 +113,7 @@ def test_trigger_alert(trigger):
         watchdog = threading.Timer(60, trigger.stop)  # a loop that never pauses is stopped, not waited for
         watchdog.daemon = True
         watchdog.start()
-        with (
-            patch("time.sleep", pauses.sleep),
-        ):
+        with patch("time.sleep", pauses.sleep):
             trigger.run()
         watchdog.cancel()
 
