@@ -68,7 +68,7 @@ def test_new_module_then_check_and_generate_files(tmp_path: Path, capsys: pytest
     assert f"wrote {root / 'action_request.json'}" in out and f"wrote {root / 'main.py'}" in out
     assert (root / "main.py").read_text() == (
         "from test_http_modules import TestHttpModule\n\n"
-        "from test_http_modules.action_request import Request\n\n\n"
+        "from test_http_modules.action_request import Request\n\n"
         'if __name__ == "__main__":\n'
         "    module = TestHttpModule()\n"
         '    module.register(Request, "Request")\n'
