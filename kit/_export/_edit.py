@@ -434,7 +434,10 @@ def export_into(
         state.update({p: sha256(files[p]) for p in written})
         write_atomic(target / STATE_FILE, dump_state(state))
     if "pyproject.toml" in written or not (target / "poetry.lock").exists():
+        before = read_text(target / "poetry.lock")
         notes.extend(lock_module(target, lock))
+        if read_text(target / "poetry.lock") != before:
+            written.append("poetry.lock")
     if round_trip and (added or changed):
         verify_edit(target, {f: d for f, d in manifests.items()})
     return ExportResult(

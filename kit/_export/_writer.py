@@ -493,6 +493,7 @@ def export(
         write_atomic(target / STATE_FILE, state_text)
 
     notes: list[str] = []
+    locked: list[str] = []  # poetry.lock, when `poetry lock` wrote it
     if "pyproject.toml" in kept:
         project_text = read_text(target / "pyproject.toml") or ""
         dependencies = distributions_for(pkg.third_party, exclude={package_name})
@@ -500,7 +501,10 @@ def export(
         if missing:
             notes.append(f"your pyproject.toml lacks {', '.join(missing)}: run `poetry add {' '.join(missing)}`")
     if "pyproject.toml" in to_write or not (target / "poetry.lock").exists():
+        before = read_text(target / "poetry.lock")
         notes.extend(lock_module(target, lock))
+        if read_text(target / "poetry.lock") != before:
+            locked.append("poetry.lock")
     for file_name, data in existing_components.items():
         if file_name not in files and file_name not in deleted:
             notes.append(
@@ -513,7 +517,7 @@ def export(
 
     return ExportResult(
         path=target,
-        written=tuple(sorted(to_write)),
+        written=tuple(sorted([*to_write, *locked])),
         unchanged=tuple(sorted(unchanged)),
         kept=tuple(sorted(kept)),
         deleted=tuple(sorted(deleted)),

@@ -182,7 +182,7 @@ def test_a_new_action_is_added_without_replacing_anything(module_dir: Path, tmp_
     # the action calls an API and kit has no recorded answers: the test says so instead of failing
     assert (
         '@pytest.mark.skip(\n    reason="no recorded HTTP answers for CountLabelsAction: add the API\'s answers to "\n'
-        '    "tests/data/recorded_action_count_labels.json (\\"http\\") and remove this mark"\n)\n'
+        "    'tests/data/recorded_action_count_labels.json (\"http\") and remove this mark'\n)\n"
     ) in test
     assert json.loads(after["tests/data/recorded_action_count_labels.json"]) == {
         "arguments": {"domain": "example"},
@@ -232,3 +232,44 @@ def test_a_v2_arguments_model_is_refused_for_an_sdk_before_1_23(module_dir: Path
         "action arguments with pydantic v1 (the action would fail at run time there); write the model with "
         "`from pydantic.v1 import BaseModel, Field`, or raise the pin to \"^1.23\" in pyproject.toml and export again"
     )
+
+
+def test_kit_export_from_a_file_edits_the_module_and_its_tests_run_without_kit(
+    module_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from kit.cli import main
+    from tests.export.conftest import run_generated_tests
+
+    source = tmp_path / "src3" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION)
+    code = main(["export", str(source), "--to", str(module_dir), "--no-lock"])
+    assert code == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert out.startswith(f"exported to {module_dir}: 8 written, 0 unchanged\n"), out
+    assert "  wrote tests/test_action_count_labels.py\n" in out
+    assert "Module()" in (module_dir / "main.py").read_text()
+    proc = run_generated_tests(module_dir, tmp_path, "-rs")
+    # the module's own test passes; the new action's test says it waits for the API's answers
+    assert "1 passed, 1 skipped" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_export_module_magic_edits_an_existing_module(module_dir: Path) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.testing.globalipapp import get_ipython
+
+    get_ipython()
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "kit")
+    try:
+        shell.run_cell_magic("component", "", NEW_ACTION)
+        shell.run_line_magic("export_module", f"CountLabelsAction --to {module_dir} --no-lock")
+        main = (module_dir / "main.py").read_text()
+        assert '    module.register(CountLabelsAction, "CountLabelsAction")\n' in main
+        assert '    module.register(ListSuffixesAction, "list-suffixes")\n' in main
+        assert (module_dir / "suffixes" / "action_count_labels.py").is_file()
+        assert '"version": "1.5.0"' in (module_dir / "manifest.json").read_text()
+    finally:
+        shell.run_line_magic("unload_ext", "kit")
+        for name in ("CountLabelsAction", "CountLabelsArguments", "count_labels"):
+            shell.user_ns.pop(name, None)
