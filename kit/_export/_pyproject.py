@@ -39,7 +39,7 @@ def new_pyproject(*, slug: str, description: str, dependencies: list[str], dev_d
     poetry["authors"] = []
     poetry["package-mode"] = False
     deps = tomlkit.table()
-    deps["python"] = ">=3.10,<3.13"
+    deps["python"] = ">=3.11,<3.13"  # the SDK needs 3.11 since 1.23; the Dockerfile runs python:3.11
     deps["sekoia-automation-sdk"] = "^1.23"
     for dep in dependencies:
         deps[dep] = "*"
@@ -62,7 +62,7 @@ def new_pyproject(*, slug: str, description: str, dependencies: list[str], dev_d
     # the repository's CI runs black --check on each module, with the module's own settings
     black = tomlkit.table()
     black["line-length"] = 119
-    black["target-version"] = ["py310"]
+    black["target-version"] = ["py311"]
     tool.add("black", black)
     isort = tomlkit.table()
     isort["profile"] = "black"

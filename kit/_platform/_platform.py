@@ -540,7 +540,7 @@ class FakePlatform:
         models = [get_annotation_for(module_class, "configuration")]
         if role == "configuration":
             models.append(get_annotation_for(component, "configuration"))
-        else:
+        elif callable(getattr(component, "run", None)):  # an action (an account validator has no run)
             parameters = list(inspect.signature(inspect.unwrap(component.run)).parameters.values())
             models.append(parameters[1].annotation if len(parameters) > 1 else None)
         models.append(getattr(component, "results_model", None))

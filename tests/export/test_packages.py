@@ -99,7 +99,7 @@ def test_the_example_package_exports_with_its_relative_imports(tmp_path: Path, i
     # third-party imports stay imports and become dependencies
     pyproject = (target / "pyproject.toml").read_text()
     dependencies = pyproject.split("[tool.poetry.dependencies]\n")[1].split("\n\n")[0].splitlines()
-    assert dependencies == ['python = ">=3.10,<3.13"', 'sekoia-automation-sdk = "^1.23"', 'pydantic = "*"', 'requests = "*"']
+    assert dependencies == ['python = ">=3.11,<3.13"', 'sekoia-automation-sdk = "^1.23"', 'pydantic = "*"', 'requests = "*"']
 
     assert _findings(target) == ["poetry.lock: $: missing"]
     proc = run_generated_tests(target, tmp_path)

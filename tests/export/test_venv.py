@@ -43,6 +43,11 @@ def _requirements(pyproject: Path) -> list[str]:
 def test_exported_module_runs_on_the_real_sdk_in_a_fresh_venv(tmp_path: Path) -> None:
     module_dir = tmp_path / "Acme"
     export_sample(module_dir)
+    # Poetry resolves the module as written (the repository's CI starts with `poetry install`)
+    poetry = shutil.which("poetry")
+    assert poetry, "poetry is a test dependency (pip install -e '.[test]')"
+    _run([poetry, "lock"], module_dir)
+    _run([poetry, "check", "--lock"], module_dir)
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     python = venv / "bin" / "python"
