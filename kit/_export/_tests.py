@@ -38,6 +38,47 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(thaw(value), default=str))
 
 
+def _placeholder(value: Any) -> Any:
+    """What stands for a secret value in a recording: of its type, so the replay validates."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return type(value)(0)
+    return "REDACTED"
+
+
+def _redact(value: Any, secrets: set[str]) -> Any:
+    """``value`` with every occurrence of a secret string replaced (in URLs, bodies, events...)."""
+    if isinstance(value, str):
+        for secret in sorted(secrets, key=len, reverse=True):
+            value = value.replace(secret, "REDACTED")
+        return value
+    if isinstance(value, Mapping):
+        return {_redact(k, secrets): _redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v, secrets) for v in value]
+    return value
+
+
+def _redact_declared(data: dict[str, Any], component_manifest: dict, module_manifest: dict) -> dict[str, Any]:
+    """The recording with the values of the keys the manifests declare secret redacted, everywhere."""
+    declared = {
+        "module_configuration": set((module_manifest.get("configuration") or {}).get("secrets") or ()),
+        "arguments": set((component_manifest.get("arguments") or {}).get("secrets") or ()),
+        "configuration": set((component_manifest.get("arguments") or {}).get("secrets") or ()),
+    }
+    values: set[str] = set()
+    for role, keys in declared.items():
+        section = data.get(role)
+        if not isinstance(section, dict):
+            continue
+        for key in keys & set(section):
+            if isinstance(section[key], str) and section[key] and section[key] != "REDACTED":
+                values.add(section[key])
+            data[role] = section = {**section, key: _placeholder(section[key])}
+    return _redact(data, values) if values else data
+
+
 def _maybe_json(text: str) -> Any:
     try:
         return json.loads(text)
@@ -68,16 +109,27 @@ def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
             f"simulations=[...]: {run!r} is neither a simulation from platform.load(...) nor the record "
             "of platform.run_action(...)"
         )
-    secrets = set(host.mask.values)
+    secrets = {value for value in host.mask.values if isinstance(value, str) and value}
+    # inside longer texts (bodies, URLs) only secrets long enough not to match by chance
+    long_secrets = {value for value in secrets if len(value) >= 8}
 
     def scrub(value: Any) -> Any:
-        if isinstance(value, Mapping):
-            return {k: scrub(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [scrub(v) for v in value]
         if isinstance(value, str) and value in secrets:
             return "REDACTED"
+        if isinstance(value, str):
+            return _redact(value, long_secrets)
+        if isinstance(value, Mapping):
+            return {scrub(k): scrub(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [scrub(v) for v in value]
         return value
+
+    def scrub_keys(data: Any, role: str) -> Any:
+        """Secret keys redacted whatever their value (an int, a short string the masker keeps)."""
+        keys = host.secret_keys.get(role, frozenset())
+        if not isinstance(data, Mapping):
+            return data
+        return {k: _placeholder(v) if k in keys else v for k, v in data.items()}
 
     reports = list(run.reports)
     start = reports[0].start if reports else run.platform.clock.now()
@@ -87,18 +139,23 @@ def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
         "start": start.astimezone(UTC).isoformat() if isinstance(start, datetime) else str(start),
         "steps": len(reports),
         "finished": bool(reports) and reports[-1].status in ("finished", "crashed"),
-        "module_configuration": _plain(scrub(host.module_configuration)) if host.module_configuration else {},
-        "configuration": _plain(scrub(host.configuration)) if host.configuration else {},
+        "module_configuration": _plain(scrub_keys(host.module_configuration, "module_configuration"))
+        if host.module_configuration else {},
+        "configuration": _plain(scrub_keys(host.configuration, "configuration")) if host.configuration else {},
         "http": _answers(host.http),
         "events": [{"name": r.event_name, "event": _plain(r.event)} for r in host.runs],
         "pushed_count": intake.pushed,
         "pushed": [_maybe_json(s) for s in strings[:RECORDED_EVENTS_LIMIT]],
         "errors": len(host.errors),
     }
-    return run.component.__name__, recording
+    return run.component.__name__, scrub(recording)
 
 
 def _answers(calls: Iterable[Any]) -> list[dict[str, Any]]:
+    """The recorded HTTP answers, replayable; the platform's mask of a secret (``***``) becomes the
+    recording's placeholder, so a replayed answer matches the placeholder configuration."""
+    from kit._platform._host import Masker
+
     answers = []
     for call in calls:
         if call.status is None or call.response_body is None or "... <" in call.response_body[-40:]:
@@ -109,7 +166,7 @@ def _answers(calls: Iterable[Any]) -> list[dict[str, Any]]:
         except ValueError:
             answer["body"] = call.response_body
         answers.append(answer)
-    return answers
+    return _redact(answers, {Masker.MASK})
 
 
 def recordings(runs: Iterable[Any]) -> dict[str, dict[str, Any]]:
@@ -177,6 +234,7 @@ def write_component_test(
     if not data.get("module_configuration"):
         data["module_configuration"] = sample_object(module_manifest.get("configuration") or {})
     data.setdefault("http", [])
+    data = _redact_declared(data, component_manifest, module_manifest)
     if kind != "action":
         data.setdefault("steps", 1)
     client = "aiohttp" if http == "aiohttp" else "requests"

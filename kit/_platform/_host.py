@@ -87,6 +87,8 @@ class ComponentHost:
         self.configuration = configuration
         self.arguments: Any = None
         self.mask = masker
+        # the keys declared secret, by what they configure ("module_configuration", "configuration")
+        self.secret_keys: dict[str, frozenset[str]] = {}
         self.step = 0
         self.worker: Any = None  # set by the simulation
         self.runs: list[RunRecord] = []

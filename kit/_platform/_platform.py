@@ -193,7 +193,9 @@ class FakePlatform:
         module_configuration = _as_data(module_configuration, "module_configuration")
         data = _as_data(data, role)
         configuration = data if role == "configuration" else None
-        self._collect_secrets(masker, module_obj, module_configuration, component, configuration, secrets)
+        host.secret_keys = self._collect_secrets(
+            masker, module_obj, module_configuration, component, configuration, secrets
+        )
         module_obj.configuration = module_configuration if module_configuration is not None else {}
         host.module_configuration = module_configuration if module_configuration is not None else {}
         setattr(host, role, data if data is not None else {})
@@ -516,7 +518,8 @@ class FakePlatform:
     def _collect_secrets(
         self, masker: Masker, module: Module, module_configuration: Any, component: type, configuration: Any,
         extra: Iterable[str],
-    ) -> None:
+    ) -> dict[str, frozenset[str]]:
+        """Add the secret values of both configurations to ``masker``; return the secret keys of each."""
         from kit.utils import get_annotation_for
 
         names = set(extra) | set(module.manifest_secrets())
@@ -529,6 +532,7 @@ class FakePlatform:
                 for key in keys:
                     if key in data:
                         masker.add(data[key])
+        return {"module_configuration": frozenset(names), "configuration": frozenset(component_names)}
 
     def _warn_mixed_pydantic(self, component: type, module_class: type, role: str) -> None:
         """A KitWarning per pydantic.v1 Field or validator in a v2 model the component is configured with."""

@@ -68,3 +68,62 @@ def test_a_replayed_run_that_sends_something_else_fails(tmp_path, monkeypatch):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 failed" in result.stdout
     assert "assert pushed[: len(RECORDING[\"pushed\"])] == RECORDING[\"pushed\"]" in result.stdout
+
+
+SECRET_MODULE = '''
+import time
+
+import requests
+from pydantic import BaseModel, Field
+
+from kit.connector import Connector, DefaultConnectorConfiguration
+from kit.module import Module
+
+
+class VaultConfiguration(BaseModel):
+    base_url: str = "https://vault.example.test"
+    api_key: str = Field(json_schema_extra={"secret": True})
+    pin: int = Field(json_schema_extra={"secret": True})
+
+
+class VaultModule(Module):
+    configuration: VaultConfiguration
+
+
+class VaultConnector(Connector):
+    configuration: DefaultConnectorConfiguration
+
+    def run(self) -> None:
+        while self.running:
+            config = self.module.configuration
+            answer = requests.get(f"{config.base_url}/whoami", headers={"X-Key": config.api_key}, timeout=5).json()
+            self.push_events_to_intakes(events=[{"user": answer["user"], "key_seen": answer["key"] == config.api_key}])
+            time.sleep(60)
+'''
+
+
+def test_secrets_never_reach_the_written_tests(tmp_path, monkeypatch):
+    source = tmp_path / "src" / "vault.py"
+    source.parent.mkdir()
+    source.write_text(SECRET_MODULE)
+    from kit._loader import import_file
+
+    code = import_file(source)
+    secret = "vault-S3CR3T-value-1234"
+    with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
+        platform.http.add("GET", "https://vault.example.test/whoami", json={"user": "bot", "key": secret})
+        sim = platform.load(code.VaultConnector, {"intake_key": "i"}, {"api_key": secret, "pin": 4321},
+                            module=code.VaultModule)
+        sim.step(2)
+        target = tmp_path / "Vault"
+        kit.export(code.VaultConnector, to=target, module=code.VaultModule, name="Vault", simulations=[sim],
+                   lock=False)
+    written = "".join(p.read_text() for p in (target / "tests").rglob("*.*"))
+    assert secret not in written and "4321" not in written
+    recording = json.loads((target / "tests" / "data" / "recorded_connector_vault.json").read_text())
+    assert recording["module_configuration"] == {"api_key": "REDACTED", "pin": 0}  # as given, of their types
+    assert recording["http"][0]["json"] == {"user": "bot", "key": "REDACTED"}
+    assert recording["pushed"] == [{"user": "bot", "key_seen": True}] * 2
+    # the replay runs with the placeholders and sees the same thing
+    result = run_generated_tests(target, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
