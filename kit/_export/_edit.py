@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ._changelog import add_entry, bump
-from ._fs import STATE_FILE, dump_state, load_state, read_text, sha256, unified_diff, write_atomic
+from ._fs import STATE_FILE, dump_state, load_state, read_text, refuse_symlinks, sha256, unified_diff, write_atomic
 from ._mainpy import MainFile, add_registrations, parse_main
 from ._manifests import (
     ExportError,
@@ -450,6 +450,7 @@ def export_into(
     if conflicts:
         raise ExportConflict(target, conflicts)
 
+    refuse_symlinks(target, [*files, STATE_FILE])
     written: list[str] = []
     unchanged: list[str] = []
     for relpath, text in files.items():

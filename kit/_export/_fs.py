@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 STATE_FILE = ".kit-export.json"
 
@@ -17,6 +18,37 @@ def sha256(data: str | bytes) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     return hashlib.sha256(data).hexdigest()
+
+
+def symlinked(root: Path, relpaths: Iterable[str]) -> tuple[str, Path] | None:
+    """The first of ``relpaths`` that would be written through a symbolic link inside ``root``
+    (a linked directory or file), with that link; None when every path stays inside."""
+    for relpath in relpaths:
+        here = root
+        for part in Path(relpath).parts:
+            here = here / part
+            if here.is_symlink():
+                return relpath, here
+            if not here.exists():
+                break
+    return None
+
+
+def refuse_symlinks(root: Path, relpaths: Iterable[str]) -> None:
+    """Raise ``ExportError`` when a path to write goes through a symbolic link inside ``root``.
+
+    Export writes only inside the module directory: a linked ``tests/`` or package would send
+    the files wherever the link points.
+    """
+    found = symlinked(root, relpaths)
+    if found is not None:
+        from ._manifests import ExportError
+
+        relpath, link = found
+        raise ExportError(
+            f"{root / relpath} would be written through the symbolic link {link} (to {link.resolve()}): kit writes "
+            "only inside the module directory; replace the link with a real directory or export elsewhere"
+        )
 
 
 def write_atomic(path: Path, text: str) -> None:

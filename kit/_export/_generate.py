@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._fs import read_text, write_atomic
+from ._fs import read_text, refuse_symlinks, write_atomic
 from ._manifests import (
     ExportError,
     Registration,
@@ -175,7 +175,9 @@ def generate_files(path: str | os.PathLike) -> list[str]:
     """
     root = Path(path)
     written = []
-    for relpath, text in regenerate(root).items():
+    files = regenerate(root)
+    refuse_symlinks(root, files)
+    for relpath, text in files.items():
         if read_text(root / relpath) != text:
             write_atomic(root / relpath, text)
             written.append(relpath)

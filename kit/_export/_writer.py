@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ._edit import check_pydantic_major, lock_module
-from ._fs import STATE_FILE, dump_state, load_state, read_text, sha256, unified_diff, write_atomic
+from ._fs import STATE_FILE, dump_state, load_state, read_text, refuse_symlinks, sha256, unified_diff, write_atomic
 from ._manifests import (
     ExportError,
     check_names,
@@ -483,6 +483,7 @@ def export(
     if conflicts:
         raise ExportConflict(target, conflicts)
 
+    refuse_symlinks(target, [*to_write, *deleted, STATE_FILE])
     target.mkdir(parents=True, exist_ok=True)
     for relpath, text in to_write.items():
         write_atomic(target / relpath, text)

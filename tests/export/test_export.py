@@ -309,3 +309,22 @@ def test_pydantic_v1_models_give_the_same_manifest_as_v2() -> None:
     assert a == b
     assert a["secrets"] == ["token"]
     assert a["properties"]["token"] == {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None, "title": "Token"}
+
+
+def test_export_refuses_to_write_through_a_symbolic_link(tmp_path: Path) -> None:
+    from tests.export.conftest import export_sample
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = tmp_path / "Acme"
+    target.mkdir()
+    (target / "tests").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ExportError) as info:
+        export_sample(target)
+    assert str(info.value) == (
+        f"{target / 'tests/__init__.py'} would be written through the symbolic link {target / 'tests'} (to "
+        f"{outside}): kit writes only inside the module directory; replace the link with a real directory or "
+        "export elsewhere"
+    )
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in target.iterdir()) == ["tests"]
