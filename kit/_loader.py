@@ -319,7 +319,13 @@ class ModuleDirectory:
             short = info.name[len(finder.prefix) + 1 :]
             if short.split(".")[0] in {"tests", "main"} or short.split(".")[0].startswith(("_", ".")):
                 continue
-            modules.append(importlib.import_module(info.name))
+            try:
+                modules.append(importlib.import_module(info.name))
+            except ComponentLoadError as error:
+                if "not implemented by kit" not in str(error):
+                    raise
+                # a part of the SDK kit does not implement (an asset connector): its components
+                # are the ones load_module_directory reported as unavailable
         return modules
 
 
@@ -404,7 +410,7 @@ def load_module_directory(path: str | Path) -> ModuleDirectory:
         import warnings
 
         warnings.warn(
-            f"{root.name}: loaded without {', '.join(sorted(unavailable))}: "
+            f"{root.resolve().name}: loaded without {', '.join(sorted(unavailable))}: "
             + "; ".join(f"{name}: {reason}" for name, reason in sorted(unavailable.items())),
             UserWarning,
             stacklevel=2,

@@ -145,6 +145,7 @@ def replace_definitions(current: str, cls: type, keep: frozenset[str], relpath: 
         closure.append(key)
 
     visit(root)
+    _refuse_dev_kit_code(cls, [analyzer.stmts[key] for key in closure], relpath)
     used: dict[tuple, set[str]] = {}
     for key in closure:
         for name, dep in analyzer.stmts[key].deps:
@@ -188,6 +189,44 @@ def replace_definitions(current: str, cls: type, keep: frozenset[str], relpath: 
     except SyntaxError as exc:  # pragma: no cover - each piece parsed on its own
         raise ExportError(f"{relpath}: the updated file does not parse (line {exc.lineno}: {exc.msg})") from None
     return out
+
+
+def _refuse_dev_kit_code(cls: type, stmts: list[Any], relpath: str) -> None:
+    """Refuse a replacement that would copy notebook scaffolding into the module's file: a subclass
+    of the loaded class itself, or code using kit's development kit (``kit.load_module_directory``,
+    ``kit.FakePlatform``...) through ``import kit``."""
+    from kit._imports import SUBMODULES, TOP_LEVEL
+
+    for base in cls.__bases__:
+        if base.__name__ == cls.__name__:
+            raise ExportError(
+                f"{cls.__name__} subclasses the {cls.__name__} loaded from {relpath}: export puts the code you give "
+                f"in place of the class in that file, so a subclass would replace the whole class (and bring the "
+                f"loading code with it); give the whole class: copy it into a cell (or %load_component it), change "
+                f"it there and export that"
+            )
+    kit_names = {
+        alias.asname or alias.name
+        for stmt in stmts
+        if stmt.is_import and isinstance(stmt.node, ast.Import)
+        for alias in stmt.node.names
+        if alias.name == "kit"
+    }
+    if not kit_names:
+        return
+    for stmt in stmts:
+        if stmt.is_import or stmt.node is None:
+            continue
+        for node in ast.walk(stmt.node):
+            if (
+                isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in kit_names
+                and node.attr not in TOP_LEVEL and node.attr not in SUBMODULES
+            ):
+                raise ExportError(
+                    f"{cls.__name__} needs `{stmt.text.strip().splitlines()[0]}` ({stmt.origin}, line {stmt.line}), "
+                    f"which uses kit.{node.attr}, part of kit's development kit: it cannot go into {relpath}; keep "
+                    "the loading and stepping code out of the class's cell and export the class alone"
+                )
 
 
 def _pydantic_major(model: Any) -> int | None:
@@ -451,6 +490,7 @@ def export_into(
         raise ExportConflict(target, conflicts)
 
     refuse_symlinks(target, [*files, STATE_FILE])
+    originals = {relpath: read_text(target / relpath) for relpath in files}
     written: list[str] = []
     unchanged: list[str] = []
     for relpath, text in files.items():
@@ -469,7 +509,19 @@ def export_into(
         if read_text(target / "poetry.lock") != before:
             written.append("poetry.lock")
     if round_trip and (added or changed):
-        verify_edit(target, {f: d for f, d in manifests.items()})
+        try:
+            verify_edit(target, {f: d for f, d in manifests.items()})
+        except Exception:
+            # nothing lost: the module directory goes back to what it was
+            for relpath in written:
+                if relpath == "poetry.lock":
+                    continue
+                original = originals.get(relpath)
+                if original is None:
+                    (target / relpath).unlink(missing_ok=True)
+                else:
+                    write_atomic(target / relpath, original)
+            raise
     return ExportResult(
         path=target,
         written=tuple(sorted(written)),
@@ -534,7 +586,8 @@ def verify_edit(target: Path, expected: dict[str, dict]) -> None:
         last = output.strip().splitlines()[-1] if output.strip() else "no output"
         raise RoundTripError(
             f"round trip failed for {target}: loading the edited module in a fresh interpreter raised: {last}\n"
-            f"(the files are written; fix the code and export again)\n{output}"
+            "(nothing was changed: the module directory is as it was; fix the code, or install what the module "
+            "needs in this interpreter, and export again; round_trip=False skips this check)\n" + output
         )
     regenerated = json.loads(proc.stdout[marker + len("@@KIT@@") :])
     problems = []
@@ -546,5 +599,6 @@ def verify_edit(target: Path, expected: dict[str, dict]) -> None:
     if problems:
         raise RoundTripError(
             f"round trip failed for {target}: the edited module's code gives other manifests than the ones written "
-            "(a class depends on state of the notebook that export cannot see?):\n" + "\n".join(problems)
+            "(a class depends on state of the notebook that export cannot see?); nothing was changed:\n"
+            + "\n".join(problems)
         )

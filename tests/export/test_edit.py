@@ -307,3 +307,67 @@ def test_kit_check_reports_an_arguments_model_the_pinned_sdk_cannot_validate(mod
         "BaseModel.validate() takes 2 positional arguments but 3 were given); write the model with `from pydantic "
         "import BaseModel, Field`, or pin the SDK below 1.23 (fix: change the model's import)"
     ]
+
+
+def test_a_subclass_of_the_loaded_class_is_refused_and_nothing_changes(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src6" / "change.py"
+    source.parent.mkdir()
+    source.write_text(textwrap.dedent(f'''\
+        import kit
+
+        m = kit.load_module_directory({str(module_dir)!r})
+        Base = m.component("list-suffixes")
+
+
+        class ListSuffixesAction(Base):
+            def run(self, arguments: dict) -> dict:
+                return {{"suffixes": []}}
+        '''))
+    before = _snapshot(module_dir)
+    with pytest.raises(kit._export.ExportError) as info:
+        kit.export(import_file(source).ListSuffixesAction, to=module_dir, lock=False)
+    assert str(info.value) == (
+        "ListSuffixesAction subclasses the ListSuffixesAction loaded from suffixes/list_action.py: export puts the "
+        "code you give in place of the class in that file, so a subclass would replace the whole class (and bring "
+        "the loading code with it); give the whole class: copy it into a cell (or %load_component it), change it "
+        "there and export that"
+    )
+    assert _snapshot(module_dir) == before
+
+
+def test_development_kit_code_is_never_copied_into_the_module(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src7" / "change.py"
+    source.parent.mkdir()
+    source.write_text(ACTION.replace("import requests\n", "import requests\n\nimport kit\n").replace(
+        '    url = "https://suffixes.example.com/list.dat"\n',
+        '    url = "https://suffixes.example.com/list.dat"\n    platform = kit.FakePlatform\n',
+    ).replace("from sekoia_automation.action import Action", "from kit.action import Action"))
+    before = _snapshot(module_dir)
+    with pytest.raises(kit._export.ExportError) as info:
+        kit.export(import_file(source).ListSuffixesAction, to=module_dir, lock=False)
+    assert str(info.value).startswith(
+        "ListSuffixesAction needs `class ListSuffixesAction(Action):` ("
+    ) and str(info.value).endswith(
+        "which uses kit.FakePlatform, part of kit's development kit: it cannot go into suffixes/list_action.py; "
+        "keep the loading and stepping code out of the class's cell and export the class alone"
+    )
+    assert _snapshot(module_dir) == before
+
+
+def test_a_failed_round_trip_puts_the_module_back_as_it_was(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src8" / "count_labels.py"
+    source.parent.mkdir()
+    # the action reads a file next to the notebook at import time: the module directory has no such file
+    limit = tmp_path / "limit.txt"
+    source.write_text(NEW_ACTION.replace(
+        "def count_labels(", f"LIMIT = int(open({str(limit)!r}).read())\n\n\ndef count_labels("
+    ).replace("return len(", "return min(LIMIT, len(").replace("if part])", "if part]))"))
+    (tmp_path / "limit.txt").write_text("3\n")
+    cls = import_file(source).CountLabelsAction
+    (tmp_path / "limit.txt").unlink()
+    before = _snapshot(module_dir)
+    with pytest.raises(kit._export.RoundTripError) as info:
+        kit.export(cls, to=module_dir, lock=False)
+    assert "nothing was changed: the module directory is as it was" in str(info.value)
+    assert "FileNotFoundError" in str(info.value)
+    assert _snapshot(module_dir) == before
