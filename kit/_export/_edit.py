@@ -380,12 +380,14 @@ def export_into(
     updated = [c for c in components if c.__name__ in registered]
     if module_class is not None and main.module_class == module_class.__name__:
         updated.append(module_class)
+    code_changed: set[type] = set()  # registered classes (and the module class) whose code changes
     for cls in updated:
         relpath = _class_file(target, main, cls.__name__)
         current = files.get(relpath, read_text(target / relpath) or "")
         text = replace_definitions(current, cls, keep, relpath)
         if text == current:
             continue
+        code_changed.add(cls)
         loaded = read_sha(target / relpath)
         if loaded is not None and loaded != sha256(read_text(target / relpath) or "") and not force:
             conflicts[relpath] = unified_diff(relpath, read_text(target / relpath) or "", text)
@@ -393,10 +395,10 @@ def export_into(
         if component_kind(cls) != "module":
             changed.append(cls)
 
-    # manifests of the components (kept keys: see component_manifest)
-    manifests = generate_manifests(
-        [c for c in components], manifest["uuid"], existing, {c: d for c, d in registered.items()}
-    )
+    # manifests of the new components and of those whose code changes (kept keys: see
+    # component_manifest); an unchanged class keeps its hand-written manifest as it is
+    regenerate = [c for c in components if c in added or c in code_changed]
+    manifests = generate_manifests(regenerate, manifest["uuid"], existing, {c: d for c, d in registered.items()})
     for file_name, data in manifests.items():
         if existing.get(file_name) == data:
             continue
@@ -408,7 +410,7 @@ def export_into(
         if cls not in added and cls not in changed:
             changed.append(cls)
     new_manifest_text = manifest_text
-    if module_class is not None and configuration_model(module_class) is not None:
+    if module_class in code_changed and configuration_model(module_class) is not None:
         configuration = model_schema(configuration_model(module_class))
         if manifest.get("configuration") != configuration:
             new_manifest_text = _json_like(manifest_text, {**manifest, "configuration": configuration})

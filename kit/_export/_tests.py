@@ -73,8 +73,8 @@ def _redact_declared(data: dict[str, Any], component_manifest: dict, module_mani
         if not isinstance(section, dict):
             continue
         for key in keys & set(section):
-            if isinstance(section[key], str) and section[key] and section[key] != "REDACTED":
-                values.add(section[key])
+            if isinstance(section[key], str) and len(section[key]) >= 8 and section[key] != "REDACTED":
+                values.add(section[key])  # found inside texts too (shorter ones could match by chance)
             data[role] = section = {**section, key: _placeholder(section[key])}
     return _redact(data, values) if values else data
 
@@ -225,7 +225,8 @@ def write_component_test(
     stem = component_stem(cls)
     example = dict(example or {})
     recorded = "start" in example
-    data = dict(example)
+    # given values (a recording, examples=) may hold secrets; the samples made below do not
+    data = _redact_declared(dict(example), component_manifest, module_manifest)
     if kind == "action":
         if "arguments" not in data:
             data["arguments"] = data.pop("configuration", None) or sample_object(component_manifest.get("arguments") or {})
@@ -234,7 +235,6 @@ def write_component_test(
     if not data.get("module_configuration"):
         data["module_configuration"] = sample_object(module_manifest.get("configuration") or {})
     data.setdefault("http", [])
-    data = _redact_declared(data, component_manifest, module_manifest)
     if kind != "action":
         data.setdefault("steps", 1)
     client = "aiohttp" if http == "aiohttp" else "requests"

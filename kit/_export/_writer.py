@@ -291,6 +291,10 @@ def export(
     if simulations:
         examples = {**recordings(simulations), **dict(examples or {})}
     target = _check_target(to)
+    from kit.module import Module
+
+    # the SDK's own Module (what `loaded.module_class` is when main.py does `Module()`) is not the author's
+    classes = tuple(c for c in classes if c is not Module)
     module_classes = [c for c in classes if component_kind(c) == "module"]
     components = [c for c in classes if component_kind(c) != "module"]
     if len(module_classes) > 1:

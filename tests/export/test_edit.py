@@ -371,3 +371,14 @@ def test_a_failed_round_trip_puts_the_module_back_as_it_was(module_dir: Path, tm
     assert "nothing was changed: the module directory is as it was" in str(info.value)
     assert "FileNotFoundError" in str(info.value)
     assert _snapshot(module_dir) == before
+
+
+def test_exporting_a_loaded_component_unchanged_writes_nothing(module_dir: Path) -> None:
+    # the hand-written manifest differs from what the code would generate: it is the author's, kept
+    component = module_dir / "action_list_suffixes.json"
+    component.write_text(component.read_text().replace('"List the public suffixes"', '"Lists every public suffix"'))
+    before = _snapshot(module_dir)
+    loaded = kit.load_module_directory(module_dir)
+    result = kit.export(loaded.component("list-suffixes"), loaded.module_class, to=module_dir, lock=False)
+    assert result.written == ()
+    assert _snapshot(module_dir) == before
