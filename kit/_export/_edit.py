@@ -463,13 +463,47 @@ def export_into(
             http=http_components.get(cls.__name__),
         )
         kept_tests = [relpath for relpath in test_files if (target / relpath).exists()]
-        if kept_tests:
+        if kept_tests and not force:
             notes.append(f"kept your {', '.join(kept_tests)}")
             continue
         files.update(test_files)
         test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
         if not (target / "tests").exists():
             files["tests/__init__.py"] = ""
+
+    # a new recording of a component the module already has: its recording is refreshed (the
+    # test that reads it is the author's once written), or its test written if it has none
+    for cls in components:
+        example = example_for(examples, cls)
+        if cls in added or cls.__name__ not in registered or not example or "start" not in example:
+            continue
+        docker = registered[cls.__name__]
+        current = next((m for m in existing.values() if m.get("docker_parameters") == docker), {})
+        class_file = _class_file(target, main, cls.__name__)
+        test_files, libraries = write_component_test(
+            cls,
+            component_module=class_file[: -len(".py")].replace("/", "."),
+            module_import=module_import,
+            component_manifest=manifests.get(
+                next((f for f, m in manifests.items() if m.get("docker_parameters") == docker), ""), current
+            ),
+            module_manifest=manifest,
+            example=example,
+            http="requests" if example.get("http") else None,
+        )
+        test_rel, data_rel = sorted(test_files, key=lambda r: not r.startswith("tests/test_"))
+        if force:
+            files.update(test_files)
+            test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
+        elif (target / data_rel).exists():
+            files[data_rel] = test_files[data_rel]
+            notes.append(f"refreshed {data_rel} from the new recording (your {test_rel} reads it)")
+        elif not (target / test_rel).exists():
+            files.update(test_files)
+            test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
+        else:
+            notes.append(f"kept your {test_rel}; the new recording of {cls.__name__} was not written (export it "
+                         f"with force=True to replace that test with one that replays it)")
 
     if pyproject_text is not None:
         code = [t for p, t in files.items() if p.endswith(".py") and not p.startswith("tests/") and p != "main.py"]

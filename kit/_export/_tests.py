@@ -237,6 +237,8 @@ def write_component_test(
     data.setdefault("http", [])
     if kind != "action":
         data.setdefault("steps", 1)
+    if _is_async(cls):
+        http = "aiohttp"  # its session() is an aiohttp ClientSession, imported or not
     client = "aiohttp" if http == "aiohttp" else "requests"
     libraries = list(AIOHTTP_TEST_LIBRARIES if client == "aiohttp" else TEST_LIBRARIES)
     data_file = f"tests/data/recorded_{stem}.json"
@@ -386,7 +388,16 @@ def _action_test(
             body += '    assert action.error_message is None, action.error_message\n'
             body += '    assert as_json(results) == RECORDING["results"]\n'
         else:
-            body += '    assert action.error_message is not None  # the recorded run failed too: see RECORDING["error"]\n'
+            body = body.replace(
+                '        results = action.run(RECORDING["arguments"])\n',
+                '        try:\n'
+                '            action.run(RECORDING["arguments"])\n'
+                '        except Exception as error:  # the recorded run failed: this one must fail too\n'
+                '            failure = str(error)\n'
+                '        else:\n'
+                '            failure = action.error_message\n',
+            )
+            body += '    assert failure is not None, "the recorded run failed (RECORDING[\'error\']), this one did not"\n'
         body += '    assert action.outputs == RECORDING["outputs"]\n'
     else:
         body += "    assert action.error_message is None, action.error_message\n"
@@ -411,7 +422,8 @@ class Pauses:
         if self.clock is not None and seconds:
             self.clock.tick(seconds)
         if self.count >= self.last:
-            self.daemon.stop()
+            # `running` is False from now on (stop() itself may also close what an event loop still uses)
+            self.daemon._stop_event.set()
 
     def iteration(self, next_run):
         """``next_run`` of the SDK's loop: a turn that returns without pausing counts as a pause."""
@@ -557,7 +569,7 @@ def {variable}(tmp_path):
         register_answers(http, RECORDING["http"])
         pauses = Pauses({variable}, clock, last=RECORDING["steps"])
         {variable}._stop_event = StopEvent(pauses)
-        watchdog = threading.Timer(60, {variable}.stop)  # a loop that never pauses is stopped, not waited for
+        watchdog = threading.Timer(60, {variable}._stop_event.set)  # a loop that never pauses is stopped
         watchdog.daemon = True
         watchdog.start()
 {patch_block}            {variable}.run()

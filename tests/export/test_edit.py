@@ -382,3 +382,28 @@ def test_exporting_a_loaded_component_unchanged_writes_nothing(module_dir: Path)
     result = kit.export(loaded.component("list-suffixes"), loaded.module_class, to=module_dir, lock=False)
     assert result.written == ()
     assert _snapshot(module_dir) == before
+
+
+def test_a_new_recording_of_an_existing_component_refreshes_its_recording(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src9" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION)
+    action = import_file(source).CountLabelsAction
+    url = "https://suffixes.example.com/list.dat"
+    recordings = []
+    for domain in ("a.example.com", "b.c.example.com"):
+        with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
+            platform.http.add("GET", url, body="com\n")
+            recordings.append(platform.run_action(action, {"domain": domain}))
+    kit.export(action, to=module_dir, simulations=[recordings[0]], date="2026-12-04", lock=False)
+    data = module_dir / "tests" / "data" / "recorded_action_count_labels.json"
+    assert json.loads(data.read_text())["results"] == {"labels": 3}
+    test = (module_dir / "tests" / "test_action_count_labels.py").read_text()
+    result = kit.export(action, to=module_dir, simulations=[recordings[1]], date="2026-12-04", lock=False)
+    assert result.written == ("tests/data/recorded_action_count_labels.json",)
+    assert result.notes[0] == (
+        "refreshed tests/data/recorded_action_count_labels.json from the new recording (your "
+        "tests/test_action_count_labels.py reads it)"
+    )
+    assert json.loads(data.read_text())["results"] == {"labels": 4}
+    assert (module_dir / "tests" / "test_action_count_labels.py").read_text() == test
