@@ -201,10 +201,18 @@ def _check_uuids(manifest: dict | None, components: dict[str, dict], out: _Findi
     for file, value in entries:
         if not value:
             continue
-        if value in seen:
+        if value in seen and not _twins(seen[value], file, components):
             out.add(file, "$.uuid", f"uuid {value} is also the uuid of {seen[value]}", "every uuid must be unique: give this one a new uuid")
         else:
-            seen[value] = file
+            seen.setdefault(value, file)
+
+
+def _twins(first: str, second: str, components: dict[str, dict]) -> bool:
+    """A connector's ``connector_*.json`` and its ``trigger_*.json`` twin (the same component, kept
+    for older platforms, as most connectors of the repository have): they share the uuid."""
+    kinds = {first.split("_", 1)[0], second.split("_", 1)[0]}
+    docker = {components.get(first, {}).get("docker_parameters"), components.get(second, {}).get("docker_parameters")}
+    return kinds == {"trigger", "connector"} and len(docker) == 1
 
 
 def main_registrations(text: str) -> list[tuple[str, int]]:
@@ -285,13 +293,22 @@ def _semver_key(version: str) -> tuple:
 
 
 def changelog_versions(text: str) -> list[str]:
-    """Versions of the ``## [x.y.z] - date`` headings, in file order (``Unreleased`` excluded)."""
-    out = []
-    for line in text.splitlines():
-        match = _VERSION_HEADING.match(line)
-        if match and match.group("version").lower() != "unreleased":
-            out.append(match.group("version"))
-    return out
+    """Versions of the version headings, in file order (either style; ``Unreleased`` excluded)."""
+    from ._changelog import versions
+
+    return versions(text)
+
+
+def _version_heading(line: str) -> tuple[str, str | None] | None:
+    """``(version, date)`` of a heading ``## [1.2.0] - 2024-05-28`` or, as most modules of the
+    repository write them, ``## 2024-05-28 - 1.2.0``."""
+    from ._changelog import _DATE_FIRST, _VERSION_FIRST
+
+    match = _DATE_FIRST.match(line) or _VERSION_FIRST.match(line)
+    if match:
+        return match.group("version"), match.group("date")
+    loose = _VERSION_HEADING.match(line)  # `## [x] - ...` with a bad version or date: reported below
+    return (loose.group("version"), loose.group("date")) if loose else None
 
 
 def _check_changelog(root: Path, manifest: dict | None, out: _Findings) -> None:
@@ -318,14 +335,18 @@ def _check_changelog(root: Path, manifest: dict | None, out: _Findings) -> None:
     for index, line in enumerate(lines):
         if not line.startswith("## "):
             continue
-        match = _VERSION_HEADING.match(line)
-        label = match.group("version") if match else line[3:].strip()
+        heading = _version_heading(line)
+        label = heading[0] if heading else line[3:].strip()
         if label.lower() in ("unreleased", "[unreleased]"):
             continue
-        if not match:
-            out.add(name, f"line {index + 1}", f"heading {line!r} is not '## [x.y.z] - YYYY-MM-DD'", "write version headings as '## [1.0.0] - 2024-01-31'")
+        if heading is None:
+            out.add(
+                name, f"line {index + 1}",
+                f"heading {line!r} is neither '## [x.y.z] - YYYY-MM-DD' nor '## YYYY-MM-DD - x.y.z'",
+                "write version headings as '## 2024-01-31 - 1.0.0' (or '## [1.0.0] - 2024-01-31')",
+            )
             continue
-        version, date = match.group("version"), match.group("date")
+        version, date = heading
         if not SEMVER_PATTERN.match(version):
             out.add(name, f"line {index + 1}", f"version {version!r} is not a semantic version", "use e.g. 1.0.0")
         try:
@@ -540,12 +561,19 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
         except Exception as exc:  # noqa: BLE001
             out.add(file, "$", f"cannot generate the manifest of {cls.__name__}: {exc}", "fix the class's models")
             continue
-        if not file.startswith(kind + "_"):
+        # a connector's manifest may be a trigger_*.json (older platforms ran connectors as triggers)
+        if not file.startswith(kind + "_") and not (kind == "connector" and file.startswith("trigger_")):
             out.add(file, "$", f"{cls.__name__} is a {kind} but its manifest is named {file!r}", f"rename it to {manifest_file_name(kind, display_name(cls))!r}")
         # `{}`: the code has no model (a dict configuration, `run(self, arguments)` untyped, no
         # results_model), so the hand-written schema of the manifest has nothing to be compared with
         if expected.get("arguments"):
-            diff_schemas(file, "$.arguments", expected["arguments"], actual.get("arguments"), out, f"{cls.__name__}'s model")
+            expected_arguments, actual_arguments = expected["arguments"], actual.get("arguments")
+            if kind == "connector" and isinstance(actual_arguments, dict):
+                # the SDK's intake_server (str | None = None): the repository's manifests describe it as
+                # the platform fills it in (a string with the intake's address); not the author's drift
+                expected_arguments = _without_property(expected_arguments, "intake_server")
+                actual_arguments = _without_property(actual_arguments, "intake_server")
+            diff_schemas(file, "$.arguments", expected_arguments, actual_arguments, out, f"{cls.__name__}'s model")
         if kind != "connector" and expected.get("results"):
             diff_schemas(file, "$.results", expected["results"], actual.get("results"), out, f"{cls.__name__}.results_model")
     if manifest is not None and loaded.module_class is not None:
@@ -555,6 +583,15 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
             config = None  # reported above
         if config is not None:
             diff_schemas("manifest.json", "$.configuration", config, manifest.get("configuration"), out, f"{loaded.module_class.__name__}'s configuration model")
+
+
+def _without_property(schema: dict, name: str) -> dict:
+    properties = {k: v for k, v in (schema.get("properties") or {}).items() if k != name}
+    required = [r for r in schema.get("required") or [] if r != name]
+    out = {**schema, "properties": properties}
+    if "required" in schema:
+        out["required"] = required
+    return out
 
 
 def _relative_source(root: Path, cls: type) -> str:

@@ -291,3 +291,23 @@ def test_a_pydantic_v1_field_in_a_v2_model_is_reported_in_its_file(module_dir: P
             "change the import, then run kit generate-files",
         )
     ]
+
+
+def test_the_repository_s_own_conventions_are_not_findings(module_dir: Path) -> None:
+    """Most modules of the repository write `## 2025-02-08 - 1.25.0` headings, keep a trigger_*.json twin of
+    each connector_*.json (same uuid) or only the trigger_*.json, and describe intake_server as the platform
+    fills it in."""
+    changelog = module_dir / "CHANGELOG.md"
+    text = changelog.read_text()
+    version = json.loads((module_dir / "manifest.json").read_text())["version"]
+    changelog.write_text(text.replace(f"## [{version}] - 2024-05-01", f"## 2024-05-01 - {version}"))
+    assert f"## 2024-05-01 - {version}" in changelog.read_text()
+    connector = json.loads((module_dir / "connector_auditconnector.json").read_text())
+    connector["arguments"]["properties"]["intake_server"] = {
+        "type": "string", "default": "https://intake.sekoia.io", "description": "Server of the intake"
+    }
+    (module_dir / "connector_auditconnector.json").write_text(json.dumps(connector, indent=2))
+    (module_dir / "trigger_auditconnector.json").write_text(json.dumps({**connector, "results": {}}, indent=2))
+    assert check(module_dir) == []
+    (module_dir / "connector_auditconnector.json").unlink()
+    assert check(module_dir) == []
