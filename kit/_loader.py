@@ -10,6 +10,7 @@ installation keeps working side by side.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import importlib
 import importlib.abc
@@ -20,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterator
 
 from kit import _runtime
 from kit._imports import rewrite_imports
@@ -320,7 +321,8 @@ class ModuleDirectory:
             if short.split(".")[0] in {"tests", "main"} or short.split(".")[0].startswith(("_", ".")):
                 continue
             try:
-                modules.append(importlib.import_module(info.name))
+                with _metrics_replaced():
+                    modules.append(importlib.import_module(info.name))
             except ComponentLoadError as error:
                 if "not implemented by kit" not in str(error):
                     raise
@@ -350,6 +352,35 @@ def _validate_schema(value: Any, schema: dict, what: str) -> None:
                 message = f"invalid value ({error.validator})"
             lines.append(f"  - {location}: {message}")
         raise ValueError("\n".join(lines))
+
+
+@contextlib.contextmanager
+def _metrics_replaced() -> Iterator[None]:
+    """While a module's code is (re)imported, a Prometheus metric it defines at import time replaces
+    the one of the same name from an earlier load, instead of raising ``Duplicated timeseries``
+    (a notebook re-runs its load cell; about half of the repository's modules define metrics)."""
+    registry = getattr(sys.modules.get("prometheus_client.registry"), "REGISTRY", None)
+    if registry is None:
+        try:
+            from prometheus_client.registry import REGISTRY as registry
+        except ImportError:  # the module does not use Prometheus
+            yield
+            return
+    register = registry.register
+
+    def replacing(collector: Any) -> None:
+        with registry._lock:
+            names = registry._get_names(collector)
+            earlier = {registry._names_to_collectors[n] for n in names if n in registry._names_to_collectors}
+        for old in earlier:
+            registry.unregister(old)
+        register(collector)
+
+    registry.register = replacing  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del registry.register  # the class's method again
 
 
 def load_module_directory(path: str | Path) -> ModuleDirectory:
@@ -386,11 +417,13 @@ def load_module_directory(path: str | Path) -> ModuleDirectory:
     registrations, module_class_name = _parse_main(main_path)
     unavailable: dict[str, str] = {}
     try:
-        main = importlib.import_module(f"{finder.prefix}.main")
+        with _metrics_replaced():
+            main = importlib.import_module(f"{finder.prefix}.main")
     except ComponentLoadError as error:
         # A part of the SDK kit does not implement (an asset connector, say): load the other
         # components one by one, from the modules main.py imports them from.
-        main = _partial_main(finder, main_path, registrations, module_class_name, unavailable, error)
+        with _metrics_replaced():
+            main = _partial_main(finder, main_path, registrations, module_class_name, unavailable, error)
     except ModuleNotFoundError as error:
         raise ComponentLoadError(f"{main_path}: {error}; install what the module needs (its pyproject.toml)") from error
     items: dict[str, type] = {}

@@ -127,3 +127,30 @@ def test_components_kit_cannot_run_do_not_hide_the_others(platform):
     platform.http.get("https://api.acme.test/alerts", json={"items": [{"id": 3}]})
     sim = directory.simulate(platform, "alerts_trigger", {"frequency": 10}, {"api_key": "acme-key-1"})
     assert [dict(r.event)["id"] for r in sim.step().runs] == [3]
+
+
+def test_a_module_defining_prometheus_metrics_loads_again(tmp_path):
+    """A notebook re-runs its load cell: metrics defined at import time replace the earlier ones."""
+    prometheus_client = pytest.importorskip("prometheus_client")
+    root = tmp_path / "Prom"
+    (root / "prom_mod").mkdir(parents=True)
+    (root / "prom_mod" / "__init__.py").write_text(
+        "from prometheus_client import Counter\n"
+        "from sekoia_automation.trigger import Trigger\n\n"
+        "EVENTS = Counter('kit_test_prom_events_total', 'events', ['intake'])\n\n\n"
+        "class Tick(Trigger):\n"
+        "    def run(self):\n"
+        "        EVENTS.labels(intake='x').inc()\n"
+    )
+    (root / "main.py").write_text(
+        "from sekoia_automation.module import Module\n\nfrom prom_mod import Tick\n\n"
+        'if __name__ == "__main__":\n    module = Module()\n    module.register(Tick, "tick")\n    module.run()\n'
+    )
+    (root / "manifest.json").write_text('{"uuid": "7cf9ccf6-e20a-4e53-bd77-3c19cdc94154", "name": "Prom"}')
+    first = load_module_directory(root).component("tick")
+    second = load_module_directory(root).component("tick")
+    assert first is not second
+    registry = prometheus_client.REGISTRY
+    assert "register" not in vars(registry)  # the registry is itself again afterwards
+    with pytest.raises(ValueError, match="Duplicated timeseries"):
+        prometheus_client.Counter("kit_test_prom_events_total", "events", ["intake"])
