@@ -170,7 +170,8 @@ def _check_components(root: Path, out: _Findings) -> dict[str, dict]:
                 "rename the key to 'docker_parameters'",
             )
         for key in ("name", "uuid", "description", "docker_parameters"):
-            if not isinstance(data.get(key), str) or not data.get(key):
+            # an empty description is allowed, as the repository's compliance checker allows it
+            if not isinstance(data.get(key), str) or (not data.get(key) and key != "description"):
                 out.add(name, f"$.{key}", f"{key!r} must be a non-empty string, got {data.get(key)!r}", f"set {key!r}")
         if isinstance(data.get("uuid"), str) and data.get("uuid"):
             _check_uuid(name, "$.uuid", data["uuid"], out)
