@@ -50,7 +50,8 @@ class Pauses:
         if self.clock is not None and seconds:
             self.clock.tick(seconds)
         if self.count >= self.last:
-            self.daemon.stop()
+            # `running` is False from now on (stop() itself may also close what an event loop still uses)
+            self.daemon._stop_event.set()
 
     def iteration(self, next_run):
         """``next_run`` of the SDK's loop: a turn that returns without pausing counts as a pause."""
@@ -110,7 +111,7 @@ def test_connector_audit(connector):
         register_answers(http, RECORDING["http"])
         pauses = Pauses(connector, clock, last=RECORDING["steps"])
         connector._stop_event = StopEvent(pauses)
-        watchdog = threading.Timer(60, connector.stop)  # a loop that never pauses is stopped, not waited for
+        watchdog = threading.Timer(60, connector._stop_event.set)  # a loop that never pauses is stopped
         watchdog.daemon = True
         watchdog.start()
         with patch("time.sleep", pauses.sleep):
