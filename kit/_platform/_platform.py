@@ -15,6 +15,7 @@ from kit._platform._host import ComponentHost, Masker
 from kit._platform._playbooks import Playbook, PlaybookRun, check_steps
 from kit._platform._records import ActionRecord, RunRecord, thaw
 from kit._stepper._clock import VirtualClock
+from kit._stepper import _threads
 from kit._stepper._simulation import Simulation, _seconds
 from kit.action import Action
 from kit.connector import Connector
@@ -197,6 +198,7 @@ class FakePlatform:
         host.module_configuration = module_configuration if module_configuration is not None else {}
         setattr(host, role, data if data is not None else {})
         module_namespace = inspect.getmodule(component)
+        _threads.install()
         _runtime.virtualize_namespace(vars(module_namespace) if module_namespace else {})
         _runtime.rebind_imported_functions()
         return host, module_obj
