@@ -31,12 +31,15 @@ class ComponentLoadError(ImportError):
 
 
 class _RewritingLoader(importlib.machinery.SourceFileLoader):
-    def __init__(self, fullname: str, path: str, local: dict[str, str]) -> None:
+    def __init__(self, fullname: str, path: str, local: dict[str, str], read: dict[str, str]) -> None:
         super().__init__(fullname, path)
         self._local = local
+        self._read = read
 
     def source_to_code(self, data: Any, path: Any, *, _optimize: int = -1) -> Any:  # type: ignore[override]
         source = importlib.util.decode_source(data) if isinstance(data, bytes) else data
+        # what the file held when kit read it: export refuses to replace code edited since
+        self._read[str(path)] = hashlib.sha256(source.encode("utf-8")).hexdigest()
         try:
             source = rewrite_imports(source, to="kit", local_packages=self._local)
         except SyntaxError:
@@ -65,6 +68,7 @@ class _DirectoryFinder(importlib.abc.MetaPathFinder):
         self.root = root
         self.prefix = prefix
         self.local = local
+        self.read: dict[str, str] = {}  # file path -> sha256 of the source last imported
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname == self.prefix:
@@ -76,13 +80,13 @@ class _DirectoryFinder(importlib.abc.MetaPathFinder):
         parts = fullname[len(self.prefix) + 1 :].split(".")
         base = self.root.joinpath(*parts)
         if (base / "__init__.py").is_file():
-            loader = _RewritingLoader(fullname, str(base / "__init__.py"), self.local)
+            loader = _RewritingLoader(fullname, str(base / "__init__.py"), self.local, self.read)
             return importlib.util.spec_from_file_location(
                 fullname, str(base / "__init__.py"), loader=loader, submodule_search_locations=[str(base)]
             )
         if base.with_suffix(".py").is_file():
             file = str(base.with_suffix(".py"))
-            return importlib.util.spec_from_file_location(fullname, file, loader=_RewritingLoader(fullname, file, self.local))
+            return importlib.util.spec_from_file_location(fullname, file, loader=_RewritingLoader(fullname, file, self.local, self.read))
         if base.is_dir():  # namespace package
             spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
             spec.submodule_search_locations = [str(base)]
@@ -110,6 +114,34 @@ def _finder_for(root: Path) -> _DirectoryFinder:
         _finders[prefix] = finder
         sys.meta_path.insert(0, finder)
     return finder
+
+
+def loaded_origin(module_name: str) -> tuple[Path, str, dict[str, str]] | None:
+    """For a module imported by kit's loader under a private name: ``(directory, public dotted
+    name, {file path: sha256 of the source kit read})``; ``None`` for any other module."""
+    prefix, _, rest = module_name.partition(".")
+    finder = _finders.get(prefix)
+    if finder is None:
+        return None
+    return finder.root, rest, finder.read
+
+
+def read_sha(path: str | Path) -> str | None:
+    """The sha256 of ``path``'s source when kit's loader last imported it, if it did."""
+    key = str(Path(path).resolve())
+    for finder in _finders.values():
+        if key in finder.read:
+            return finder.read[key]
+    return None
+
+
+def remember_written(path: str | Path, text: str) -> None:
+    """Record that kit itself wrote ``text`` to ``path`` (a file some loaded code came from),
+    so a later export does not take kit's own edit for a hand edit."""
+    key = str(Path(path).resolve())
+    for finder in _finders.values():
+        if key in finder.read:
+            finder.read[key] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _forget(prefix: str) -> None:

@@ -48,7 +48,7 @@ def test_new_module_then_check_and_generate_files(tmp_path: Path, capsys: pytest
     root = tmp_path / "TestHTTP"
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
         "CHANGELOG.md", "Dockerfile", "logo.svg", "main.py", "manifest.json", "pyproject.toml",
-        "test_http_modules/__init__.py", "test_http_modules/models.py", "tests/__init__.py", "tests/conftest.py",
+        "test_http_modules/__init__.py", "test_http_modules/models.py", "tests/__init__.py",
     ]
     manifest = json.loads((root / "manifest.json").read_text())
     assert list(manifest) == ["configuration", "description", "name", "slug", "categories", "uuid", "version"]
@@ -95,8 +95,8 @@ def test_export_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> No
     code = main(["export", str(SAMPLE_FILE), "--to", str(target), "--module-name", "Acme Alerts", "--no-lock"])
     assert code == 0, capsys.readouterr().err
     out = capsys.readouterr().out
-    assert out.startswith(f"exported to {target}: 19 written, 0 unchanged\n")
-    assert f"  note: poetry.lock not written (Poetry is not on PATH); make it with: cd {target} && poetry lock" in out
+    assert out.startswith(f"exported to {target}: 18 written, 0 unchanged\n")
+    assert f"  note: poetry.lock not updated (locking turned off: lock=False, --no-lock); update it with: cd {target} && poetry lock" in out
     assert sorted(json.loads((target / "manifest.json").read_text())) == [
         "categories", "configuration", "description", "name", "slug", "uuid", "version"
     ]

@@ -149,7 +149,8 @@ def regenerate(path: str | os.PathLike) -> dict[str, str]:
 
     components = sorted(loaded.components, key=lambda c: c.__name__)
     out: dict[str, str] = {}
-    manifests = generate_manifests(components, manifest["uuid"], existing_component_manifests(root))
+    registered = {cls.__name__: docker for docker, cls in loaded.registered}
+    manifests = generate_manifests(components, manifest["uuid"], existing_component_manifests(root), registered)
     for file_name, data in manifests.items():
         out[file_name] = dumps(data)
     out["manifest.json"] = dumps(module_manifest(manifest, module_configuration(loaded.module_class, manifest)))
@@ -160,7 +161,9 @@ def regenerate(path: str | os.PathLike) -> dict[str, str]:
             f"cannot find the file of {', '.join(missing)} in {root}: classes must be defined at the top level of a "
             "file of the module's package"
         )
-    registrations = [Registration(component_kind(c), c.__name__, where[c.__name__]) for c in components]
+    registrations = [
+        Registration(component_kind(c), c.__name__, where[c.__name__], registered.get(c.__name__)) for c in components
+    ]
     out["main.py"] = render_main((where[loaded.module_class.__name__], loaded.module_class.__name__), registrations)
     return out
 

@@ -223,9 +223,11 @@ def set_output_calls(cls: type) -> list[str]:
 def component_manifest(cls: type, module_uuid: str, existing: dict | None = None) -> dict:
     """The manifest of one component, merged into ``existing`` (its current JSON) if given.
 
-    The uuid of ``existing`` is kept; other keys of ``existing`` that kit does not generate
-    (``slug``, hand-written ``outputs``...) are kept in place; a description written by hand
-    is kept when the class declares none.
+    What the author owns in ``existing`` is kept: the uuid, ``docker_parameters`` (what
+    ``main.py`` registers the class as), the ``name`` and ``description`` (the module format
+    tells authors to edit them in the JSON) unless the class declares its own, hand-written
+    ``arguments``/``results`` when the code declares no model for them, and every key kit
+    does not generate (``slug``, ``outputs``...), in place.
     """
     kind = component_kind(cls)
     name = display_name(cls)
@@ -253,10 +255,20 @@ def component_manifest(cls: type, module_uuid: str, existing: dict | None = None
     if not existing:
         return manifest
     merged = dict(existing)
-    if existing.get("uuid"):
-        manifest["uuid"] = existing["uuid"]
-    if not description and existing.get("description"):
-        manifest["description"] = existing["description"]
+    declared_name = isinstance(getattr(cls, "name", None), str) and bool(getattr(cls, "name", None))
+    for key in ("uuid", "name", "description", "docker_parameters"):
+        # the JSON's value stands unless the code declares its own (`name = ...`, `description = ...`)
+        declared = declared_name if key == "name" else bool(description) if key == "description" else False
+        if isinstance(existing.get(key), str) and existing[key] and not declared:
+            manifest[key] = existing[key]
+    # a schema the code does not declare (`run(self, arguments: dict)`, no results_model) is
+    # the author's, written in the JSON: kit has nothing to regenerate it from
+    if model is None and isinstance(existing.get("arguments"), dict):
+        manifest["arguments"] = existing["arguments"]
+    if "results" in manifest and not is_model_class(getattr(cls, "results_model", None)) and isinstance(
+        existing.get("results"), dict
+    ):
+        manifest["results"] = existing["results"]
     if kind == "connector":
         merged.pop("results", None)
     for key, value in manifest.items():
@@ -298,6 +310,7 @@ class Registration:
     kind: Kind
     class_name: str
     module: str
+    docker: str | None = None  # what main.py registers it as (default: the class name)
 
 
 def render_main(module_import: tuple[str, str], registrations: list[Registration]) -> str:
@@ -309,7 +322,7 @@ def render_main(module_import: tuple[str, str], registrations: list[Registration
         lines.append(f"from {reg.module} import {reg.class_name}")
     lines += ["", "", 'if __name__ == "__main__":', f"    module = {module_class}()"]
     for reg in ordered:
-        lines.append(f'    module.register({reg.class_name}, "{reg.class_name}")')
+        lines.append(f'    module.register({reg.class_name}, "{reg.docker or reg.class_name}")')
     lines.append("    module.run()")
     return "\n".join(lines) + "\n"
 
@@ -318,6 +331,7 @@ def generate_manifests(
     classes: list[type],
     module_uuid: str,
     existing: dict[str, dict] | None = None,
+    registered: dict[str, str] | None = None,
 ) -> dict[str, dict]:
     """Manifests for ``classes`` as ``{file name: manifest}``.
 
@@ -325,16 +339,21 @@ def generate_manifests(
         classes: trigger, connector and action classes.
         module_uuid: the module's uuid (namespace of new component uuids).
         existing: current component manifests ``{file name: manifest}``; a component whose
-            ``docker_parameters`` matches one of them keeps its uuid and hand-written keys.
+            ``docker_parameters`` matches one of them keeps its file name, uuid and the keys
+            its author owns (see :func:`component_manifest`).
+        registered: ``{class name: docker_parameters}`` from ``main.py`` (default: the class
+            name, as kit registers them).
     """
     check_names(classes)
-    by_docker: dict[str, dict] = {}
-    for manifest in (existing or {}).values():
+    by_docker: dict[tuple[str, str], tuple[str, dict]] = {}
+    for file_name, manifest in (existing or {}).items():
         if isinstance(manifest, dict) and isinstance(manifest.get("docker_parameters"), str):
-            by_docker.setdefault(manifest["docker_parameters"], manifest)
+            # a connector may have a trigger_*.json twin (older platforms): match within a kind
+            by_docker.setdefault((file_name.split("_", 1)[0], manifest["docker_parameters"]), (file_name, manifest))
     out: dict[str, dict] = {}
     for cls in classes:
         kind = component_kind(cls)
-        file_name = manifest_file_name(kind, display_name(cls))
-        out[file_name] = component_manifest(cls, module_uuid, by_docker.get(cls.__name__))
+        docker = (registered or {}).get(cls.__name__, cls.__name__)
+        file_name, current = by_docker.get((kind, docker), (manifest_file_name(kind, display_name(cls)), None))
+        out[file_name] = component_manifest(cls, module_uuid, current)
     return out

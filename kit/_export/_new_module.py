@@ -12,7 +12,9 @@ from pathlib import Path
 
 from ._fs import write_atomic
 from ._manifests import ExportError
-from ._templates import CONFTEST, DOCKERFILE, DRAFT7, LOGO_SVG, merge_changelog, pyproject
+from ._changelog import add_entry
+from ._pyproject import TEST_LIBRARIES, new_pyproject
+from ._templates import DOCKERFILE, DRAFT7, LOGO_SVG
 from ._writer import CATEGORIES, SEMVER_PATTERN, SLUG_PATTERN
 
 
@@ -94,12 +96,13 @@ def new_module(
         f"{package}/models.py": (
             "from pydantic import BaseModel, Field\n\n\n" f"class {title}ModuleConfiguration(BaseModel):\n    pass\n"
         ),
-        "pyproject.toml": pyproject(slug=slug, description=description, dependencies=[], kit_requirement='"*"'),
+        "pyproject.toml": new_pyproject(
+            slug=slug, description=description, dependencies=[], dev_dependencies=list(TEST_LIBRARIES)
+        ),
         "Dockerfile": DOCKERFILE,
-        "CHANGELOG.md": merge_changelog(None, version, date or _dt.date.today().isoformat(), ["Initial version"]),
+        "CHANGELOG.md": add_entry(None, version, date or _dt.date.today().isoformat(), {"Added": ["Initial version"]}),
         "logo.svg": LOGO_SVG,
         "tests/__init__.py": "",
-        "tests/conftest.py": CONFTEST,
     }
     for relpath, text in files.items():
         write_atomic(root / relpath, text)

@@ -175,6 +175,7 @@ def build_package(
     components: list[type],
     module_class: type | None,
     module_class_name: str,
+    keep: frozenset[str] = frozenset(),
 ) -> Package:
     """Analyse the sources of ``components`` (and of ``module_class``) and lay out the package.
 
@@ -183,8 +184,9 @@ def build_package(
         components: trigger, connector and action classes.
         module_class: the author's Module subclass, or ``None`` to generate an empty one.
         module_class_name: the name of the generated module class when ``module_class`` is None.
+        keep: packages that exist in the target directory: imports from them stay imports.
     """
-    analyzer = Analyzer()
+    analyzer = Analyzer(keep)
     module_key = analyzer.root(module_class) if module_class is not None else None
     comp_keys = [analyzer.root(cls) for cls in components]
 

@@ -233,6 +233,24 @@ def _public_module_path(obj: Any) -> str:
     return module
 
 
+def _public_name(module_name: str) -> str:
+    """The dotted name a module has in its own directory, for modules kit's loader imported
+    under a private name (``_kit_loaded_<hash>.acme.models`` -> ``acme.models``)."""
+    from kit._loader import loaded_origin
+
+    origin = loaded_origin(module_name)
+    return origin[1] if origin is not None else module_name
+
+
+def _loaded_name(unit: Unit, module_name: str) -> str:
+    """``module_name`` as imported by the loaded code of ``unit``: code kit's loader imported
+    under a private name imports its own packages under that name too."""
+    prefix = (unit.module_name or "").partition(".")[0]
+    if prefix.startswith("_kit_loaded_") and f"{prefix}.{module_name}" in sys.modules:
+        return f"{prefix}.{module_name}"
+    return module_name
+
+
 def _cell_text(filename: str) -> str | None:
     lines = linecache.getlines(filename)
     return "".join(lines) if lines else None
@@ -318,7 +336,10 @@ def _order_key(key: tuple) -> tuple:
 class Analyzer:
     """Collects the statements a set of root objects needs, with their dependencies."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: frozenset[str] = frozenset()) -> None:
+        """``keep``: top-level packages of the export target; what the code imports from them
+        stays an import instead of being copied."""
+        self.keep = keep
         self.units: dict[tuple[str, str], Unit] = {}
         self.stmts: dict[tuple, Stmt] = {}
         self.unit_order: list[tuple[str, str]] = []
@@ -448,8 +469,13 @@ class Analyzer:
                         "package by its name"
                     )
                 base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+                if _public_name(base).split(".")[0] in self.keep:
+                    return None
             else:
                 base = node.module or ""
+                if base.split(".")[0] in self.keep:
+                    return None
+                base = _loaded_name(unit, base)
                 if _is_installed(sys.modules.get(base), base):
                     return None
             alias = next(a for a in node.names if (a.asname or a.name) == name)
@@ -474,6 +500,8 @@ class Analyzer:
             )
         if isinstance(node, ast.Import):
             alias = next(a for a in node.names if (a.asname or a.name.split(".")[0]) == name)
+            if alias.name.split(".")[0] in self.keep:
+                return None
             if _is_installed(sys.modules.get(alias.name), alias.name):
                 return None
             value = unit.namespace.get(name, _MISSING)
@@ -551,6 +579,10 @@ class Analyzer:
             return self._synth(text, import_=True, defines=[name])
         if isinstance(value, type) or inspect.isfunction(value):
             module_name = getattr(value, "__module__", None) or ""
+            public = _public_name(module_name)
+            if public.split(".")[0] in self.keep and getattr(value, "__name__", None):
+                alias = "" if value.__name__ == name else f" as {name}"
+                return self._synth(f"from {public} import {value.__name__}{alias}", import_=True, defines=[name])
             if module_name == unit.module_name or not _is_installed(sys.modules.get(module_name), module_name):
                 if getattr(value, "__name__", None) != name:
                     raise ExportError(

@@ -7,8 +7,6 @@ dependencies only, code copied, a non-root user, ``ENTRYPOINT ["python", "./main
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
@@ -38,104 +36,6 @@ LOGO_SVG = (
     '<path d="M20.41,8.41l-4.83-4.83C15.21,3.21,14.7,3,14.17,3H5C3.9,3,3,3.9,3,5v14c0,1.1,0.9,2,2,2h14c1.1,0,2-0.9,'
     "2-2V9.83C21,9.3,20.79,8.79,20.41,8.41z M7,7h7v2H7V7z M17,17H7v-2h10V17z M17,13H7v-2h10V13z\"/></svg>\n"
 )
-
-CHANGELOG_HEADER = """\
-# Changelog
-
-All notable changes to this project will be documented in this file.
-
-The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.0.0/),
-and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).
-"""
-
-CONFTEST = '''\
-from shutil import rmtree
-from tempfile import mkdtemp
-
-import pytest
-from sekoia_automation import constants
-
-
-@pytest.fixture
-def data_storage():
-    original_storage = constants.DATA_STORAGE
-    constants.DATA_STORAGE = mkdtemp()
-
-    yield constants.DATA_STORAGE
-
-    rmtree(constants.DATA_STORAGE)
-    constants.DATA_STORAGE = original_storage
-'''
-
-_VERSION_HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\](?: - (?P<date>\S+))?\s*$", re.M)
-
-
-def changelog_entry(version: str, date: str, lines: list[str], first: bool) -> str:
-    """One Keep a Changelog version entry."""
-    section = "Added" if first else "Changed"
-    body = "\n".join(f"- {line}" for line in lines)
-    return f"## [{version}] - {date}\n\n### {section}\n\n{body}\n"
-
-
-def merge_changelog(existing: str | None, version: str, date: str, lines: list[str] | None) -> str:
-    """The CHANGELOG with an entry for ``version``; existing entries are kept as they are.
-
-    An existing file that already has ``## [version]`` is returned unchanged.
-    """
-    if existing is not None and any(m.group("version") == version for m in _VERSION_HEADING.finditer(existing)):
-        return existing
-    first = existing is None or not _VERSION_HEADING.search(existing)
-    entry = changelog_entry(version, date, lines or (["Initial version"] if first else ["Update"]), first)
-    if existing is None:
-        return CHANGELOG_HEADER + "\n" + entry
-    match = _VERSION_HEADING.search(existing)
-    if match:
-        return existing[: match.start()] + entry + "\n" + existing[match.start() :]
-    text = existing if existing.endswith("\n") else existing + "\n"
-    return text + "\n" + entry
-
-
-def _toml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def pyproject(
-    *,
-    slug: str,
-    description: str,
-    dependencies: list[str],
-    kit_requirement: str,
-) -> str:
-    """A Poetry project (``package-mode = false``) depending on ``sekoia-automation-sdk``."""
-    lines = [
-        "[tool.poetry]",
-        f"name = {_toml_str(slug + '-automation-module')}",
-        f"description = {_toml_str(description)}",
-        "authors = []",
-        "package-mode = false",
-        "",
-        "[tool.poetry.dependencies]",
-        'python = ">=3.11,<4.0"',
-        'sekoia-automation-sdk = ">=1.23"',
-    ]
-    for dep in dependencies:
-        lines.append(f'{dep} = "*"')
-    lines += [
-        "",
-        "[tool.poetry.group.dev.dependencies]",
-        'pytest = "*"',
-        f"sekoia-kit = {kit_requirement}",
-        "",
-        "[build-system]",
-        'requires = ["poetry-core>=1.8"]',
-        'build-backend = "poetry.core.masonry.api"',
-        "",
-        "[tool.pytest.ini_options]",
-        'testpaths = ["tests"]',
-        "",
-    ]
-    return "\n".join(lines)
-
 
 def _resolve_ref(schema: dict, root: dict) -> dict:
     ref = schema.get("$ref")

@@ -9,7 +9,6 @@ import datetime as _dt
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import uuid as _uuid
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from ._edit import lock_module
 from ._fs import STATE_FILE, dump_state, load_state, read_text, sha256, unified_diff, write_atomic
 from ._manifests import (
     ExportError,
@@ -29,16 +29,9 @@ from ._manifests import (
 )
 from ._package import build_package, component_stem, distributions_for, snake_case
 from ._schema import model_schema
-from ._templates import (
-    CONFTEST,
-    DOCKERFILE,
-    DRAFT7,
-    LOGO_SVG,
-    component_test,
-    merge_changelog,
-    pyproject,
-    sample_object,
-)
+from ._changelog import add_entry
+from ._pyproject import TEST_LIBRARIES, new_pyproject
+from ._templates import DOCKERFILE, DRAFT7, LOGO_SVG, component_test, sample_object
 
 KIT_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the kit package
 SLUG_PATTERN = re.compile(r"^[a-z]([a-z_.\-]|\d)*$")
@@ -59,7 +52,7 @@ CATEGORIES = (
     "Threat Intelligence",
 )
 # Files kit writes once and then leaves to the author: a hand-edited copy is kept, not a conflict.
-SEED_FILES = ("pyproject.toml", "Dockerfile", "logo.svg", "tests/__init__.py", "tests/conftest.py")
+SEED_FILES = ("pyproject.toml", "Dockerfile", "logo.svg", "tests/__init__.py")
 
 
 @dataclass(frozen=True)
@@ -177,15 +170,6 @@ def _module_info(module: Any, overrides: dict[str, Any]) -> ModuleInfo:
     return info
 
 
-def _kit_requirement(target: Path) -> str:
-    root = KIT_ROOT
-    project = root / "pyproject.toml"
-    if project.is_file() and 'name = "sekoia-kit"' in (read_text(project) or ""):
-        rel = os.path.relpath(root, target.resolve())
-        return "{ path = " + json.dumps(Path(rel).as_posix()) + ", develop = true }"
-    return '"*"'
-
-
 def _existing_json(path: Path) -> dict | None:
     text = read_text(path)
     if text is None:
@@ -208,14 +192,6 @@ def existing_component_manifests(root: Path) -> dict[str, dict]:
             if data is not None:
                 out[path.name] = data
     return out
-
-
-def _existing_package(root: Path) -> str | None:
-    text = read_text(root / "main.py")
-    if not text:
-        return None
-    match = re.search(r"^from\s+([A-Za-z_]\w*)[\w.]*\s+import", text, re.M)
-    return match.group(1) if match else None
 
 
 def _validate_info(info: ModuleInfo) -> None:
@@ -265,7 +241,6 @@ def export(
     date: str | None = None,
     examples: Mapping[str, Mapping[str, Any]] | None = None,
     simulations: Iterable[Any] = (),
-    kit_requirement: str | None = None,
     force: bool = False,
     round_trip: bool = True,
     lock: bool = True,
@@ -300,7 +275,6 @@ def export(
         simulations: simulations (``platform.load(...)``) of the components, after stepping them:
             their configuration and the HTTP answers they received become the generated tests'
             ``examples`` (secret values are replaced, query strings dropped so answers match again).
-        kit_requirement: the TOML value of the ``sekoia-kit`` dev dependency.
         force: overwrite files changed by hand.
         round_trip: check the written module in a fresh interpreter.
         lock: run ``poetry lock`` when Poetry is available.
@@ -332,6 +306,24 @@ def export(
     if not components:
         raise ExportError("nothing to export: pass at least one trigger, connector or action class")
     check_names(components)
+    if (target / "main.py").is_file():
+        from ._edit import export_into
+
+        lines = [changelog] if isinstance(changelog, str) else list(changelog) if changelog else None
+        return export_into(
+            target,
+            components,
+            module_classes[0] if module_classes else (module if isinstance(module, type) else None),
+            package=package,
+            version=version,
+            changelog=lines,
+            date=date,
+            examples=examples,
+            force=force,
+            lock=lock,
+            round_trip=round_trip,
+            test_writer=write_component_test,
+        )
 
     existing_manifest = _existing_json(target / "manifest.json") or {}
     info = _module_info(
@@ -362,7 +354,7 @@ def export(
             f"the slug made from the name {info.name!r} is {slug_value!r}, which does not match "
             "^[a-z]([a-z_.\\-]|\\d)*$; pass slug='my-module'"
         )
-    package_name = package or _existing_package(target) or f"{snake_case(re.sub(r'[^A-Za-z0-9]+', '_', info.name))}_modules"
+    package_name = package or f"{snake_case(re.sub(r'[^A-Za-z0-9]+', '_', info.name))}_modules"
     if not package_name.isidentifier() or package_name in ("tests", "main"):
         raise ExportError(
             f"package {package_name!r} is not a valid package name: it must be a Python identifier other than "
@@ -424,43 +416,31 @@ def export(
     files.update(pkg.files)
 
     # tests
-    module_config_schema = manifest.get("configuration") or {}
+    test_libraries: list[str] = []
     files["tests/__init__.py"] = ""
-    files["tests/conftest.py"] = CONFTEST
     for cls in components:
-        kind = component_kind(cls)
         data = component_manifests[next(f for f, m in component_manifests.items() if m["docker_parameters"] == cls.__name__)]
-        example = dict((examples or {}).get(cls.__name__, {}))
-        arguments = example.get("arguments", example.get("configuration"))
-        if arguments is None:
-            arguments = sample_object(data.get("arguments") or {})
-        module_configuration = example.get("module_configuration")
-        if module_configuration is None:
-            module_configuration = sample_object(module_config_schema)
-        stem = component_stem(cls)
-        files[f"tests/test_{stem}.py"] = component_test(
-            kind=kind,
-            class_name=cls.__name__,
-            test_name=stem,
-            arguments=arguments,
-            module_configuration=module_configuration,
-            http=cls.__name__ in pkg.http_components,
-            http_answers=example.get("http"),
+        text, libraries = write_component_test(
+            cls, package_name, data, manifest, examples, cls.__name__ in pkg.http_components
         )
+        files[f"tests/test_{component_stem(cls)}.py"] = text
+        test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
 
-    dependencies = distributions_for(pkg.third_party, exclude={package_name})
-    files["pyproject.toml"] = pyproject(
+    files["pyproject.toml"] = new_pyproject(
         slug=slug_value,
         description=manifest.get("description") or "",
-        dependencies=dependencies,
-        kit_requirement=kit_requirement or _kit_requirement(target),
+        dependencies=distributions_for(pkg.third_party, exclude={package_name}),
+        dev_dependencies=test_libraries,
     )
     files["Dockerfile"] = DOCKERFILE
     if not (target / "logo.png").exists():
         files["logo.svg"] = LOGO_SVG
     lines = [changelog] if isinstance(changelog, str) else list(changelog) if changelog else None
-    files["CHANGELOG.md"] = merge_changelog(
-        read_text(target / "CHANGELOG.md"), module_version, date or _dt.date.today().isoformat(), lines
+    files["CHANGELOG.md"] = add_entry(
+        read_text(target / "CHANGELOG.md"),
+        module_version,
+        date or _dt.date.today().isoformat(),
+        {"Changed": lines or ["Update"]} if existing_changelog_versions(target) else {"Added": lines or ["Initial version"]},
     )
 
     # decide what to write
@@ -507,10 +487,12 @@ def export(
     notes: list[str] = []
     if "pyproject.toml" in kept:
         project_text = read_text(target / "pyproject.toml") or ""
+        dependencies = distributions_for(pkg.third_party, exclude={package_name})
         missing = [d for d in dependencies if not re.search(rf"^\s*{re.escape(d)}\s*=", project_text, re.M | re.I)]
         if missing:
             notes.append(f"your pyproject.toml lacks {', '.join(missing)}: run `poetry add {' '.join(missing)}`")
-    notes.extend(_lock(target, to_write, lock))
+    if "pyproject.toml" in to_write or not (target / "poetry.lock").exists():
+        notes.extend(lock_module(target, lock))
     for file_name, data in existing_components.items():
         if file_name not in files and file_name not in deleted:
             notes.append(
@@ -529,20 +511,6 @@ def export(
         deleted=tuple(sorted(deleted)),
         notes=tuple(notes),
     )
-
-
-def _lock(target: Path, written: dict[str, str], lock: bool) -> list[str]:
-    lock_path = target / "poetry.lock"
-    if lock_path.exists() and "pyproject.toml" not in written:
-        return []
-    command = f"cd {target} && poetry lock"
-    poetry = shutil.which("poetry")
-    if not lock or poetry is None:
-        return [f"poetry.lock not written (Poetry is not on PATH); make it with: {command}"]
-    proc = subprocess.run([poetry, "lock"], cwd=target, capture_output=True, text=True, timeout=600)
-    if proc.returncode != 0:
-        return [f"`poetry lock` failed ({proc.stderr.strip().splitlines()[-1:] or ['no output']}); run: {command}"]
-    return []
 
 
 _ROUND_TRIP_SCRIPT = """
@@ -610,6 +578,41 @@ def _explain_failure(target: Path, pkg: Any, output: str) -> str:
         f"round trip failed for {target}: importing the written module in a fresh interpreter raised{where}: {last}\n"
         f"(fix the code there and export again)\n{output}"
     )
+
+
+def existing_changelog_versions(target: Path) -> list[str]:
+    """The versions ``CHANGELOG.md`` in ``target`` has entries for."""
+    from ._changelog import versions
+
+    return versions(read_text(target / "CHANGELOG.md") or "")
+
+
+def write_component_test(
+    cls: type,
+    package: str,
+    component_manifest: dict,
+    module_manifest: dict,
+    examples: Mapping[str, Mapping[str, Any]] | None,
+    http: bool,
+) -> tuple[str, list[str]]:
+    """The generated test of ``cls`` and the test libraries it imports."""
+    example = dict((examples or {}).get(cls.__name__, {}))
+    arguments = example.get("arguments", example.get("configuration"))
+    if arguments is None:
+        arguments = sample_object(component_manifest.get("arguments") or {})
+    module_configuration = example.get("module_configuration")
+    if module_configuration is None:
+        module_configuration = sample_object(module_manifest.get("configuration") or {})
+    text = component_test(
+        kind=component_kind(cls),
+        class_name=cls.__name__,
+        test_name=component_stem(cls),
+        arguments=arguments,
+        module_configuration=module_configuration,
+        http=http,
+        http_answers=example.get("http"),
+    )
+    return text, list(TEST_LIBRARIES)
 
 
 def examples_from_simulations(simulations: Iterable[Any]) -> dict[str, dict[str, Any]]:

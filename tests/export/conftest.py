@@ -13,7 +13,7 @@ EXPORT_OPTIONS = dict(
     description="Alerts from Acme",
     uuid=MODULE_UUID,
     date="2024-05-01",
-    kit_requirement='"*"',
+
     lock=False,
 )
 

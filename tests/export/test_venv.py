@@ -34,8 +34,10 @@ def _requirements(pyproject: Path) -> list[str]:
     out = []
     for group in (poetry["dependencies"], poetry["group"]["dev"]["dependencies"]):
         for name, spec in group.items():
-            if name in ("python", "sekoia-kit"):
+            if name == "python":
                 continue
+            if spec.startswith("^"):  # Poetry's caret: >= that version, < the next major
+                spec = f">={spec[1:]},<{int(spec[1:].split('.')[0]) + 1}"
             out.append(name if spec == "*" else f"{name}{spec}")
     return out
 
@@ -48,7 +50,7 @@ def test_exported_module_runs_on_the_real_sdk_in_a_fresh_venv(tmp_path: Path) ->
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     python = venv / "bin" / "python"
     requirements = _requirements(module_dir / "pyproject.toml")
-    assert "sekoia-automation-sdk>=1.23" in requirements
+    assert "sekoia-automation-sdk>=1.23,<2" in requirements
     uv = shutil.which("uv")
     if uv:
         _run([uv, "pip", "install", "--python", str(python), *requirements, str(KIT_ROOT)], tmp_path)

@@ -1,0 +1,219 @@
+"""Export into an existing, hand-written module directory (shaped like the module
+repository's action-only modules): only the exported components' changes are made."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import kit
+import kit._export
+from kit._loader import import_file
+
+MAIN = textwrap.dedent('''\
+    from sekoia_automation.module import Module
+
+    from suffixes.list_action import ListSuffixesAction
+
+    if __name__ == "__main__":
+        module = Module()
+
+        module.register(ListSuffixesAction, "list-suffixes")
+
+        module.run()
+''')
+ACTION = textwrap.dedent('''\
+    import requests
+    from sekoia_automation.action import Action
+
+
+    class ListSuffixesAction(Action):
+        """
+        List the public suffixes
+        """
+
+        url = "https://suffixes.example.com/list.dat"
+
+        def run(self, arguments: dict) -> dict:
+            response = requests.get(self.url)
+            response.raise_for_status()
+            return {"suffixes": response.text.splitlines()}
+''')
+PYPROJECT = textwrap.dedent('''\
+    [build-system]
+    requires = ["poetry-core>=1.0.0"]
+    build-backend = "poetry.core.masonry.api"
+
+    [tool.poetry]
+    name = "Automation Module for Suffixes"
+    description = ""
+    version = "0.0"
+    authors = []
+    package-mode = false
+
+    [tool.black]
+    line-length = 119
+
+    [tool.poetry.dependencies]
+    python = ">=3.10,<3.12"
+    sekoia-automation-sdk = "^1.13.0"
+    requests = "*"
+
+    [tool.poetry.dev-dependencies]
+    pytest = "*"
+
+    [tool.coverage.run]
+    omit = ["tests/*", "main.py"]
+''')
+CHANGELOG = textwrap.dedent('''\
+    # Changelog
+
+    All notable changes to this project will be documented in this file.
+
+    The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.0.0/),
+    and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).
+
+    ## Unreleased
+
+    ## 2024-05-28 - 1.4.0
+
+    ### Changed
+
+    - Upgrade sekoia-automation-sdk
+''')
+MANIFEST = {
+    "configuration": {"$schema": "http://json-schema.org/draft-07/schema#", "properties": {}, "type": "object"},
+    "description": "Public suffixes",
+    "name": "Suffixes",
+    "uuid": "735b9f36-50eb-4a36-8d08-0996966ee9aa",
+    "slug": "suffixes",
+    "version": "1.4.0",
+    "categories": ["Threat Intelligence"],
+}
+COMPONENT = {
+    "arguments": {"type": "object", "properties": {}, "title": "Arguments"},
+    "description": "List the public suffixes",
+    "docker_parameters": "list-suffixes",
+    "name": "List Suffixes",
+    "results": {"type": "object", "properties": {"suffixes": {"type": "array"}}},
+    "uuid": "9d990989-2faf-4e25-9607-baf7a4b2cc2c",
+    "slug": "list_suffixes",
+}
+NEW_ACTION = textwrap.dedent('''\
+    import requests
+    from pydantic.v1 import BaseModel, Field
+
+    from kit.action import Action
+
+
+    class CountLabelsArguments(BaseModel):
+        domain: str = Field(..., description="The domain to inspect")
+
+
+    def count_labels(domain: str) -> int:
+        return len([part for part in domain.split(".") if part])
+
+
+    class CountLabelsAction(Action):
+        def run(self, arguments: CountLabelsArguments) -> dict:
+            requests.get("https://suffixes.example.com/list.dat", timeout=30)
+            return {"labels": count_labels(arguments.domain)}
+''')
+
+
+@pytest.fixture
+def module_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "Suffixes"
+    (root / "suffixes").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "main.py").write_text(MAIN)
+    (root / "suffixes" / "__init__.py").write_text("")
+    (root / "suffixes" / "list_action.py").write_text(ACTION)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    (root / "CHANGELOG.md").write_text(CHANGELOG)
+    (root / "manifest.json").write_text(json.dumps(MANIFEST, indent=2))
+    (root / "action_list_suffixes.json").write_text(json.dumps(COMPONENT, indent=2))
+    (root / "tests" / "test_list_action.py").write_text("def test_nothing():\n    pass\n")
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_new_action_is_added_without_replacing_anything(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION)
+    before = _snapshot(module_dir)
+    result = kit.export(import_file(source).CountLabelsAction, to=module_dir, date="2026-12-04", lock=False)
+    after = _snapshot(module_dir)
+    assert result.written == (
+        "CHANGELOG.md", "action_countlabelsaction.json", "main.py", "manifest.json",
+        "pyproject.toml", "suffixes/action_count_labels.py", "tests/test_action_count_labels.py",
+    )
+    assert after["main.py"] == MAIN.replace(
+        "from suffixes.list_action import ListSuffixesAction\n",
+        "from suffixes.list_action import ListSuffixesAction\nfrom suffixes.action_count_labels import CountLabelsAction\n",
+    ).replace(
+        '    module.register(ListSuffixesAction, "list-suffixes")\n',
+        '    module.register(ListSuffixesAction, "list-suffixes")\n    module.register(CountLabelsAction, "CountLabelsAction")\n',
+    )
+    assert after["pyproject.toml"] == PYPROJECT.replace(
+        'requests = "*"\n', 'requests = "*"\npydantic = "*"\n'
+    ).replace('pytest = "*"\n', 'pytest = "*"\nrequests-mock = "*"\n')
+    assert after["manifest.json"] == before["manifest.json"].replace('"version": "1.4.0"', '"version": "1.5.0"')
+    assert after["CHANGELOG.md"] == CHANGELOG.replace(
+        "## 2024-05-28 - 1.4.0\n",
+        "## 2026-12-04 - 1.5.0\n\n### Added\n\n- Add the action CountLabelsAction\n\n## 2024-05-28 - 1.4.0\n",
+    )
+    for unchanged in ("suffixes/list_action.py", "action_list_suffixes.json", "suffixes/__init__.py"):
+        assert after[unchanged] == before[unchanged]
+    code = after["suffixes/action_count_labels.py"]
+    assert "from sekoia_automation.action import Action" in code and "kit" not in code
+    assert "def count_labels(domain: str) -> int:" in code
+    manifest = json.loads(after["action_countlabelsaction.json"])
+    import uuid
+
+    assert manifest["uuid"] == str(uuid.uuid5(uuid.UUID(MANIFEST["uuid"]), "CountLabelsAction"))
+    # exporting the same code again changes nothing
+    again = kit.export(import_file(source).CountLabelsAction, to=module_dir, date="2026-12-04", lock=False)
+    assert again.written == ()
+
+
+def test_a_loaded_component_changed_in_a_cell_is_replaced_in_its_own_file(module_dir: Path) -> None:
+    loaded = kit.load_module_directory(module_dir)
+    assert loaded.component("list-suffixes").__name__ == "ListSuffixesAction"
+    cell = ACTION.replace("from sekoia_automation.action", "from kit.action").replace(
+        "requests.get(self.url)", "requests.get(self.url, timeout=60)"
+    )
+    import __main__
+
+    namespace = __main__.__dict__
+    exec(compile(cell, "<cell-3>", "exec"), namespace)
+    cls = kit._export.capture_source(namespace["ListSuffixesAction"], cell, "notebook cell [3]")
+    before = _snapshot(module_dir)
+    result = kit.export(cls, to=module_dir, date="2026-12-04", lock=False)
+    after = _snapshot(module_dir)
+    assert result.written == ("CHANGELOG.md", "manifest.json", "suffixes/list_action.py")
+    assert after["suffixes/list_action.py"] == ACTION.replace("requests.get(self.url)", "requests.get(self.url, timeout=60)")
+    assert after["action_list_suffixes.json"] == before["action_list_suffixes.json"], "hand-written schemas kept"
+    assert '"version": "1.4.1"' in after["manifest.json"]
+    assert "## 2026-12-04 - 1.4.1\n\n### Changed\n\n- Change the action List Suffixes\n" in after["CHANGELOG.md"]
+
+
+def test_a_v2_arguments_model_is_refused_for_an_sdk_before_1_23(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src2" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION.replace("from pydantic.v1 import", "from pydantic import"))
+    with pytest.raises(kit._export.ExportError) as info:
+        kit.export(import_file(source).CountLabelsAction, to=module_dir, lock=False)
+    assert str(info.value) == (
+        f"CountLabelsAction: its arguments model CountLabelsArguments is a pydantic v2 model, but "
+        f"{module_dir / 'pyproject.toml'} pins sekoia-automation-sdk '^1.13.0', and the SDK before 1.23 validates "
+        "action arguments with pydantic v1 (the action would fail at run time there); write the model with "
+        "`from pydantic.v1 import BaseModel, Field`, or raise the pin to \"^1.23\" in pyproject.toml and export again"
+    )
