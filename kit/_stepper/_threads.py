@@ -38,11 +38,14 @@ _real_queue_get = _queue_module.Queue.get
 _real_queue_put = _queue_module.Queue.put
 
 
-def _member() -> Any:
-    from kit._stepper._worker import Member
+_Member: Any = None  # kit._stepper._worker.Member, set by install() (no import on every call)
+_contexts = _runtime._contexts
+_get_ident = threading.get_ident
 
-    context = _runtime.current()
-    return context if isinstance(context, Member) else None
+
+def _member() -> Any:
+    context = _contexts.get(_get_ident())
+    return context if isinstance(context, _Member) else None
 
 
 def _start(self: threading.Thread) -> None:
@@ -288,12 +291,15 @@ _real_executor_init: Any = None
 
 def install() -> None:
     """Install the patches and register the component-side ``threading``/``queue`` modules (idempotent)."""
-    global _installed, _real_executor_init
+    global _installed, _real_executor_init, _Member
     if _installed:
         return
     with _lock:
         if _installed:
             return
+        from kit._stepper._worker import Member
+
+        _Member = Member
         import concurrent.futures.thread as _pool
 
         threading.Thread.start = _start  # type: ignore[method-assign]

@@ -95,6 +95,7 @@ class Member(ThreadContext):
         self.pause: Pause | None = None
         self.ready: Callable[[], bool] | None = None
         self.epoch = 0  # the group's step in which the member paused
+        self.ended_in = -1  # the group's step in which the member's thread ended
         self.state = "new"
         self.error: BaseException | None = None
 
@@ -194,10 +195,12 @@ class Worker(Member):
         self.stopping = False  # the simulation asked the component to stop (running is False)
         self._paused_since_marker = False
         self.members: list[Member] = [self]  # alive members, in adoption order
-        self.threads: list[Member] = [self]  # every member ever adopted
+        self.threads: list[Member] = [self]  # members alive or ended in the current step, in adoption order
         self.running: Member | None = None  # the member holding the baton
         self._ending = False  # the controller is ending the group's threads
         self._names: dict[str, int] = {}
+        self._name_counts: dict[str, int] = {}
+        self._adopted = 0  # threads adopted so far
         self.step_epoch = 0  # counts the controller's resumes: a pause made in a step is due in a later one
 
     # -- worker side -------------------------------------------------------------
@@ -217,6 +220,7 @@ class Worker(Member):
             self.state = "crashed"
         finally:
             self.pause = None
+            self.ended_in = self.step_epoch
             self.exit()
             self.members.remove(self)
             self.running = None
@@ -227,9 +231,13 @@ class Worker(Member):
         self._paused_since_marker = True
         self._switch()
 
-    def _switch(self) -> None:
-        """Called by the member giving up the baton: run the next member ready, else end the step."""
-        following = self._next_ready() if len(self.members) > 1 and not self._ending else None
+    def _switch(self, ended: bool = False) -> None:
+        """Called by the member giving up the baton: run the next member ready, else end the step.
+
+        ``ended``: the member ended (it is no longer in ``members``): the main thread may be
+        waiting for it even when it is the only one left.
+        """
+        following = self._next_ready() if (len(self.members) > 1 or ended) and not self._ending else None
         if following is None:
             self.running = None
             self._pauses += 1
@@ -278,7 +286,8 @@ class Worker(Member):
     # -- adopting threads -------------------------------------------------------------
     def adopt(self, thread: threading.Thread) -> Member:
         """Make ``thread`` (about to start) a member of the group."""
-        member = Member(self, thread, len(self.threads))
+        self._adopted += 1
+        member = Member(self, thread, self._adopted)
         if self.label == "":
             self.label = "main"
         thread.name = self._local_name(thread.name)
@@ -296,10 +305,12 @@ class Worker(Member):
             return name
         prefix, number, rest = match.groups()
         key = f"{prefix}{number}"
-        if prefix == "Thread-":
-            local = self._names.setdefault(key, sum(1 for k in self._names if k.startswith("Thread-")) + 1)
-        else:
-            local = self._names.setdefault(key, sum(1 for k in self._names if not k.startswith("Thread-")))
+        local = self._names.get(key)
+        if local is None:
+            # Thread-1, Thread-2... and ThreadPoolExecutor-0_*, ThreadPoolExecutor-1_*... in adoption order
+            count = self._name_counts.get(prefix, 0)
+            self._name_counts[prefix] = count + 1
+            local = self._names[key] = count + 1 if prefix == "Thread-" else count
         return f"{prefix}{local}{rest}"
 
     def _thread_crashed(self, member: Member, error: BaseException) -> None:
@@ -309,8 +320,9 @@ class Worker(Member):
         host.errors.append((host.step, StepError.from_exception(f"thread {member.label}", error, host.mask)))
 
     def _member_ended(self, member: Member) -> None:
+        member.ended_in = self.step_epoch
         self.members.remove(member)
-        self._switch()
+        self._switch(ended=True)
 
     # -- controller side ------------------------------------------------------------
     @property
@@ -343,9 +355,10 @@ class Worker(Member):
 
     def describe_threads(self) -> tuple[str, ...]:
         """Each thread of the group and where it is paused (empty while the component has no threads)."""
-        if len(self.threads) == 1:
+        if not self._adopted:
             return ()
-        return tuple(member.where() for member in self.threads)
+        epoch = self.step_epoch
+        return tuple(member.where() for member in self.threads if not member.ended or member.ended_in == epoch)
 
     def resume(self, timeout: float | None) -> bool:
         """Let the group run to its next pause; False if ``timeout`` real seconds passed first."""
@@ -358,6 +371,9 @@ class Worker(Member):
             return True
         if not self._outstanding:
             self.step_epoch += 1
+            if len(self.threads) > len(self.members):
+                # threads that ended in an earlier step are no longer shown
+                self.threads = [m for m in self.threads if not m.ended]
             if self.state == "new":
                 first: Member | None = self
                 self.thread.start()
