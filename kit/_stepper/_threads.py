@@ -21,6 +21,7 @@ from __future__ import annotations
 import queue as _queue_module
 import threading
 import types
+import weakref
 from _thread import allocate_lock
 from typing import Any
 
@@ -39,6 +40,7 @@ _real_queue_put = _queue_module.Queue.put
 
 
 _Member: Any = None  # kit._stepper._worker.Member, set by install() (no import on every call)
+WorkerStopped: Any = None  # kit._stepper._worker.WorkerStopped, set by install()
 _contexts = _runtime._contexts
 _get_ident = threading.get_ident
 
@@ -279,11 +281,32 @@ class _Module(types.ModuleType):
         self.__dict__.update(replacements)
 
 
+class _PoolQueue(_queue_module._PySimpleQueue):  # type: ignore[name-defined]
+    """A thread pool's work queue, for a pool made by a group thread.
+
+    Its idle workers wait on it as group threads (the C ``SimpleQueue`` blocks in C); a worker
+    the simulation ends while it waits for work leaves as at the pool's shutdown, not with the
+    standard library's "Exception in worker" log.
+    """
+
+    def __init__(self, executor: Any) -> None:
+        super().__init__()
+        self._executor = weakref.ref(executor)
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        try:
+            return super().get(block, timeout)
+        except WorkerStopped:
+            executor = self._executor()
+            if executor is not None:
+                executor._shutdown = True
+            return None
+
+
 def _executor_init(self: Any, *args: Any, **kwargs: Any) -> None:
     _real_executor_init(self, *args, **kwargs)
     if _member() is not None:
-        # the C SimpleQueue blocks in C: the pool's idle workers wait on a Python one instead
-        self._work_queue = _queue_module._PySimpleQueue()
+        self._work_queue = _PoolQueue(self)
 
 
 _real_executor_init: Any = None
@@ -291,15 +314,16 @@ _real_executor_init: Any = None
 
 def install() -> None:
     """Install the patches and register the component-side ``threading``/``queue`` modules (idempotent)."""
-    global _installed, _real_executor_init, _Member
+    global _installed, _real_executor_init, _Member, WorkerStopped
     if _installed:
         return
     with _lock:
         if _installed:
             return
-        from kit._stepper._worker import Member
+        from kit._stepper import _worker
 
-        _Member = Member
+        _Member = _worker.Member
+        WorkerStopped = _worker.WorkerStopped
         import concurrent.futures.thread as _pool
 
         threading.Thread.start = _start  # type: ignore[method-assign]

@@ -635,3 +635,20 @@ def test_a_thread_that_never_pauses_times_the_step_out_naming_the_thread(platfor
     assert message.startswith("step 1 of Spinner did not reach a pause point")
     assert f"the component is at spinner: {__file__}:{_line('# spins')} in spin()" in message
     assert sim.stop() == "stopped"
+
+
+class IdlePool(kit.Connector):
+    def run(self):
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="idle")
+        pool.submit(lambda: None).result()
+        while self.running:
+            time.sleep(60)  # idle pool main
+
+
+def test_stopping_ends_the_idle_workers_of_a_pool_quietly(platform, caplog):
+    sim = load(platform, IdlePool)
+    assert sim.step().threads == (f"main: sleep(60) ({HERE}:{_line('idle pool main')})", "idle_0: wait()")
+    assert sim.stop() == "stopped"
+    assert sim._worker.members == []
+    assert [r.message for r in caplog.records if r.name == "concurrent.futures"] == []
+    assert sim.logs.empty
