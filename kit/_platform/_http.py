@@ -73,8 +73,11 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     method, url = request.method, mask(request.url)
     body = mask(_text(request.body))
     when = utc(platform.clock.time())
+    from kit._platform._clients import Forwarding
+
     try:
-        response = platform.http._on_request(adapter, request, **kwargs)
+        with Forwarding():  # the registry's passthrough (allow_network) uses the real clients
+            response = platform.http._on_request(adapter, request, **kwargs)
     except requests.exceptions.ConnectionError as error:
         message = str(error)
         if "Connection refused by Responses" in message:

@@ -136,7 +136,7 @@ class IntakeRecorder:
         names: list[str] = []
         start = 0
         for end, thread in zip(self.batch_end, self.batch_thread):
-            names.extend([thread] * (end - start))
+            names.extend([thread or "main"] * (end - start))  # "": pushed before the first thread started
             start = end
         return names
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kit import _runtime
-from kit._platform import _aiohttp, _http
+from kit._platform import _aiohttp, _clients, _http
 from kit._platform._host import ComponentHost, Masker
 from kit._platform._playbooks import Playbook, PlaybookRun, check_steps
 from kit._platform._records import ActionRecord, RunRecord, thaw
@@ -51,6 +51,7 @@ class FakePlatform:
         _runtime.install()
         _http.install()
         _aiohttp.install()  # asyncio loops (virtual clock) and aiohttp calls (self.http) of hosted threads
+        _clients.install()  # http.client/urllib, urllib3, httpx answered from self.http; other connections refused
         self.clock = VirtualClock(start)
         self._own_storage = storage is None
         self.storage = Path(storage) if storage is not None else Path(tempfile.mkdtemp(prefix="kit-platform-"))

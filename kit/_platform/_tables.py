@@ -80,7 +80,8 @@ def _with_thread(records: list[Any], columns: list[tuple[str, Any, str]]) -> lis
     if not any(r.thread for r in records):
         return columns
     at = [name for name, _, _ in columns].index("component") + 1
-    return [*columns[:at], ("thread", "thread", object), *columns[at:]]
+    # records made before the component started its first thread were made by its main thread
+    return [*columns[:at], ("thread", lambda r: r.thread or "main", object), *columns[at:]]
 
 
 def _frame(records: list[Any], columns: list[tuple[str, Any, str]]) -> pd.DataFrame:
