@@ -121,6 +121,22 @@ def with_requests():
     return got, posted, str(error.value)
 
 
+def with_aiohttp():
+    aiohttp = pytest.importorskip("aiohttp")
+
+    async def main():
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{API}/items", params={"page": 1}) as response:
+                got = (response.status, await response.json())
+            async with session.post(f"{API}/items", json={"n": 1}) as response:
+                posted = (response.status, await response.json())
+            with pytest.raises(aiohttp.ClientConnectionError) as error:
+                await session.get(f"{API}/missing")
+        return got, posted, str(error.value)
+
+    return asyncio.run(main())
+
+
 CLIENTS = {
     "urllib.request": with_urllib,
     "http.client": with_http_client,
@@ -128,6 +144,7 @@ CLIENTS = {
     "httpx": with_httpx,
     "httpx.AsyncClient": with_httpx_async,
     "requests": with_requests,
+    "aiohttp": with_aiohttp,
 }
 
 
