@@ -54,6 +54,7 @@ def _start(self: threading.Thread) -> None:
     member = _member()
     if member is None or getattr(self, "_kit_member", None) is not None:
         return _real_start(self)
+    _use_group_work_queue(self)
     member.group.adopt(self)
     # Thread.start waits for the new thread to be running: a real, short wait (the new thread
     # then waits for the group to hand it the baton)
@@ -301,6 +302,29 @@ class _PoolQueue(_queue_module._PySimpleQueue):  # type: ignore[name-defined]
             if executor is not None:
                 executor._shutdown = True
             return None
+
+
+def _use_group_work_queue(thread: threading.Thread) -> None:
+    """A pool worker about to join a group reads a :class:`_PoolQueue`, also when the pool was made
+    outside the group (in the connector's ``__init__``, at import): its work queue is swapped."""
+    import concurrent.futures.thread as _pool
+
+    args = getattr(thread, "_args", ())
+    if getattr(thread, "_target", None) is not _pool._worker or len(args) < 2 or isinstance(args[1], _PoolQueue):
+        return
+    executor = args[0]()
+    if executor is None:
+        return
+    work_queue = executor._work_queue
+    if not isinstance(work_queue, _PoolQueue):
+        new = _PoolQueue(executor)
+        while True:
+            try:
+                new.put(work_queue.get_nowait())
+            except _queue_module.Empty:
+                break
+        executor._work_queue = work_queue = new
+    thread._args = (args[0], work_queue, *args[2:])  # type: ignore[attr-defined]
 
 
 def _executor_init(self: Any, *args: Any, **kwargs: Any) -> None:

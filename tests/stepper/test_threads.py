@@ -652,3 +652,30 @@ def test_stopping_ends_the_idle_workers_of_a_pool_quietly(platform, caplog):
     assert sim._worker.members == []
     assert [r.message for r in caplog.records if r.name == "concurrent.futures"] == []
     assert sim.logs.empty
+
+
+class PoolMadeInInit(kit.Connector):
+    """The pool is made in ``__init__``, on the simulation's thread, before the group exists."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fetch")
+
+    def run(self):
+        while self.running:
+            pages = list(self.pool.map(lambda s: requests.get(f"{API}/{s}/events").json(), ["a", "b", "c"]))
+            self.push_events_to_intakes([page["events"][0] for page in pages])
+            time.sleep(60)  # init pool main
+
+
+def test_a_pool_made_in_the_connectors_init_joins_the_group(platform):
+    register_api(platform)
+    sim = load(platform, PoolMadeInInit)
+    reports = sim.run_for(minutes=2)
+    assert [r.status for r in reports] == ["paused"] * 3
+    assert sim.events["id"].tolist() == ["a-0", "b-0", "c-0"] * 3
+    assert set(sim.http["thread"]) <= {"fetch_0", "fetch_1"}
+    assert reports[-1].threads == (
+        f"main: sleep(60) ({HERE}:{_line('init pool main')})", "fetch_0: wait()", "fetch_1: wait()")
+    assert sim.stop() == "stopped"
+    assert sim._worker.members == []
