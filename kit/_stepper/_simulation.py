@@ -308,8 +308,16 @@ class Simulation:
         ended by raising ``WorkerStopped`` in its thread; one blocked reading a
         socket has that socket shut down first.  A thread blocked in any other
         system call cannot be interrupted: it is left behind as a daemon thread
-        (state ``abandoned``) and the simulation can be restarted.
+        (state ``abandoned``) and the simulation can be restarted.  Every thread the
+        component started is ended with it, and the processes it started are killed.
         """
+        try:
+            return self._stop(timeout)
+        finally:
+            if self._worker is not None:
+                self._worker.kill_processes()
+
+    def _stop(self, timeout: float) -> str:
         worker = self._worker
         if worker is None or not worker.alive:
             return self.state

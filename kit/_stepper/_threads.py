@@ -334,11 +334,19 @@ def _executor_init(self: Any, *args: Any, **kwargs: Any) -> None:
 
 
 _real_executor_init: Any = None
+_real_popen_init: Any = None
+
+
+def _popen_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    _real_popen_init(self, *args, **kwargs)
+    group = getattr(_contexts.get(_get_ident()), "group", None)
+    if group is not None:
+        group.processes.append(self)  # killed when the simulation stops the group
 
 
 def install() -> None:
     """Install the patches and register the component-side ``threading``/``queue`` modules (idempotent)."""
-    global _installed, _real_executor_init, _Member, WorkerStopped
+    global _installed, _real_executor_init, _real_popen_init, _Member, WorkerStopped
     if _installed:
         return
     with _lock:
@@ -359,6 +367,10 @@ def install() -> None:
         threading.Semaphore.__enter__ = _semaphore_acquire  # type: ignore[method-assign]
         _queue_module.Queue.get = _queue_get  # type: ignore[method-assign]
         _queue_module.Queue.put = _queue_put  # type: ignore[method-assign]
+        import subprocess
+
+        _real_popen_init = subprocess.Popen.__init__
+        subprocess.Popen.__init__ = _popen_init  # type: ignore[method-assign]
         _real_executor_init = _pool.ThreadPoolExecutor.__init__
         _pool.ThreadPoolExecutor.__init__ = _executor_init  # type: ignore[method-assign]
         virtual_threading = _Module(threading, {"Lock": GroupLock, "RLock": GroupRLock})

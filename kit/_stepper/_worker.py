@@ -201,6 +201,7 @@ class Worker(Member):
         self._names: dict[str, int] = {}
         self._name_counts: dict[str, int] = {}
         self._adopted = 0  # threads adopted so far
+        self.processes: list[Any] = []  # subprocess.Popen objects its threads made
         self.step_epoch = 0  # counts the controller's resumes: a pause made in a step is due in a later one
 
     # -- worker side -------------------------------------------------------------
@@ -419,6 +420,20 @@ class Worker(Member):
         """The thread of the member running now (the worker's own thread when none)."""
         member = self.running
         return member.thread if member is not None and member.thread is not None else self.thread
+
+    def kill_processes(self) -> int:
+        """Kill the processes the group's threads started that still run; how many."""
+        killed = 0
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                killed += 1
+                try:
+                    process.wait(timeout=2)
+                except Exception:  # noqa: BLE001,S110 - a zombie is reaped by the next poll()
+                    pass
+        self.processes.clear()
+        return killed
 
     def request_stop(self) -> None:
         self._stop_requested = True

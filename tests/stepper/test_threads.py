@@ -679,3 +679,31 @@ def test_a_pool_made_in_the_connectors_init_joins_the_group(platform):
         f"main: sleep(60) ({HERE}:{_line('init pool main')})", "fetch_0: wait()", "fetch_1: wait()")
     assert sim.stop() == "stopped"
     assert sim._worker.members == []
+
+
+class StartsAProcess(kit.Connector):
+    processes: list = []
+
+    def run(self):
+        import subprocess
+        import sys
+
+        def tail():
+            process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+            type(self).processes.append(process)
+            while self.running:
+                time.sleep(60)
+
+        threading.Thread(target=tail, name="tail").start()
+        while self.running:
+            time.sleep(60)
+
+
+def test_stop_kills_the_processes_the_group_started(platform):
+    StartsAProcess.processes = []
+    sim = load(platform, StartsAProcess)
+    sim.step()
+    (process,) = StartsAProcess.processes
+    assert process.poll() is None
+    assert sim.stop() == "stopped"
+    assert process.poll() is not None
