@@ -164,6 +164,8 @@ class Member(ThreadContext):
             self.state = "finished"
         except WorkerStopped:
             self.state = "stopped"
+        except SystemExit:
+            self.state = "finished"  # as threading's excepthook, which ignores it
         except BaseException as error:  # noqa: BLE001 - recorded, as the platform logs a thread's traceback
             self.error = error
             self.state = "crashed"

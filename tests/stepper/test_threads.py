@@ -707,3 +707,73 @@ def test_stop_kills_the_processes_the_group_started(platform):
     assert process.poll() is None
     assert sim.stop() == "stopped"
     assert process.poll() is not None
+
+
+class Waits(kit.Connector):
+    """The blocking calls threads make while they work together, each a pause point."""
+
+    seen: list = []
+
+    def run(self):
+        seen = type(self).seen
+        start = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
+        ready = threading.Condition()
+        items = []
+        one_at_a_time = threading.BoundedSemaphore(1)
+
+        def waiter():
+            with ready:
+                seen.append(("waiter", ready.wait_for(lambda: items, timeout=100), time.time() - start))
+
+        def notifier():
+            time.sleep(30)
+            with ready:
+                items.append(1)
+                ready.notify_all()
+
+        def parent():
+            child = threading.Thread(target=lambda: time.sleep(5), name="child")
+            child.start()
+            child.join(timeout=2)
+            seen.append(("join(2)", child.is_alive(), time.time() - start))
+            child.join()
+            seen.append(("join()", child.is_alive(), time.time() - start))
+
+        def limited():
+            with one_at_a_time:
+                seen.append(("semaphore", threading.current_thread().name, time.time() - start))
+                time.sleep(10)
+
+        threads = [
+            threading.Thread(target=waiter, name="waiter"), threading.Thread(target=notifier, name="notifier"),
+            threading.Thread(target=parent, name="parent"), threading.Thread(target=limited, name="limited-1"),
+            threading.Thread(target=limited, name="limited-2"), threading.Thread(target=sys_exit, name="exits"),
+            threading.Timer(7, lambda: seen.append(("timer", time.time() - start))),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seen.append(("all joined", time.time() - start))
+        while self.running:
+            time.sleep(600)
+
+
+def sys_exit():
+    raise SystemExit(0)
+
+
+def test_conditions_semaphores_timers_and_joins_wait_on_the_virtual_clock(platform):
+    Waits.seen = []
+    sim = load(platform, Waits)
+    started = time.monotonic()
+    reports = sim.run_for(minutes=1)
+    assert time.monotonic() - started < 5
+    assert Waits.seen == [
+        ("semaphore", "limited-1", 0.0), ("join(2)", True, 2.0), ("join()", False, 5.0), ("timer", 7.0),
+        ("semaphore", "limited-2", 10.0), ("waiter", [1], 30.0), ("all joined", 30.0),
+    ]
+    assert [r.start.second for r in reports] == [0, 2, 5, 7, 10, 20, 30]
+    # a thread ending with SystemExit ends quietly, as with threading's excepthook
+    assert all(not r.errors for r in reports)
+    assert "exits: finished" in reports[0].threads
