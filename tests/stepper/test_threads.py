@@ -54,7 +54,8 @@ def events_api(request):
 
 
 def register_api(platform):
-    platform.http.add_callback(responses.GET, re.compile(rf"{API}/\w+/events.*"), callback=events_api)
+    platform.http.add_callback(responses.GET, re.compile(rf"{API}/\w+/events.*"), callback=events_api,
+                               content_type="application/json")
 
 
 # -- 1. one consumer thread per stream, a shared checkpoint and lock --------------------------
@@ -777,3 +778,61 @@ def test_conditions_semaphores_timers_and_joins_wait_on_the_virtual_clock(platfo
     # a thread ending with SystemExit ends quietly, as with threading's excepthook
     assert all(not r.errors for r in reports)
     assert "exits: finished" in reports[0].threads
+
+
+class LoopConsumer(threading.Thread):
+    """A consumer thread with its own asyncio loop, made in ``__init__`` (on the connector's thread)."""
+
+    def __init__(self, connector, stream):
+        super().__init__(name=f"loop-{stream}")
+        self.connector = connector
+        self.stream = stream
+        self._stop_event = threading.Event()
+        self._loop = asyncio.new_event_loop()
+
+    def stop(self):
+        self._stop_event.set()
+
+    def run(self):
+        asyncio.set_event_loop(self._loop)
+        while not self._stop_event.is_set():
+            self.connector.push_events_to_intakes(self._loop.run_until_complete(self.fetch()))
+            time.sleep(30)  # loop consumer sleeps
+        self._loop.close()
+
+    async def fetch(self):
+        aiohttp = pytest.importorskip("aiohttp")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{API}/{self.stream}/events") as response:
+                page = await response.json()
+        await asyncio.sleep(1)  # loop consumer awaits
+        return page["events"][:1]
+
+
+class LoopConsumers(kit.Connector):
+    def run(self):
+        consumers = [LoopConsumer(self, stream) for stream in ("a", "b")]
+        for consumer in consumers:
+            consumer.start()
+        while self.running:
+            time.sleep(5)  # loop supervisor
+        for consumer in consumers:
+            consumer.stop()
+
+
+def test_consumer_threads_running_their_own_event_loops(platform):
+    register_api(platform)
+    sim = load(platform, LoopConsumers)
+    first, second = sim.step(2)
+    assert first.threads == (
+        f"main: sleep(5) ({HERE}:{_line('loop supervisor')})",
+        f"loop-a: sleep(1) ({HERE}:{_line('loop consumer awaits')})",
+        f"loop-b: sleep(1) ({HERE}:{_line('loop consumer awaits')})",
+    )
+    assert [(c.thread, c.url) for c in first.http] == [("loop-a", f"{API}/a/events"), ("loop-b", f"{API}/b/events")]
+    assert second.start == datetime(2024, 1, 1, 0, 0, 1, tzinfo=UTC)
+    assert second.events == ['{"stream":"a","id":"a-0"}', '{"stream":"b","id":"b-0"}']
+    sim.run_for(minutes=2)
+    assert len(sim.events) == 2 * 4  # at 00:00:01, 00:00:32, 00:01:03, 00:01:34
+    assert sim.stop() == "stopped"
+    assert sim._worker.members == []
