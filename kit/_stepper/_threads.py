@@ -52,10 +52,10 @@ def _member() -> Any:
 
 def _start(self: threading.Thread) -> None:
     member = _member()
-    if member is None or getattr(self, "_kit_member", None) is not None:
-        return _real_start(self)
+    if member is None or getattr(self, "_kit_member", None) is not None or self._started.is_set():  # type: ignore[attr-defined]
+        return _real_start(self)  # (started twice: the standard library's RuntimeError)
     _use_group_work_queue(self)
-    member.group.adopt(self)
+    adopted = member.group.adopt(self)
     # Thread.start waits for the new thread to be running: a real, short wait (the new thread
     # then waits for the group to hand it the baton)
     contexts = _runtime._contexts
@@ -63,6 +63,9 @@ def _start(self: threading.Thread) -> None:
     context = contexts.pop(ident)
     try:
         _real_start(self)
+    except BaseException:
+        member.group.forget(adopted)  # the thread could not start (RuntimeError: can't start new thread)
+        raise
     finally:
         contexts[ident] = context
 

@@ -301,6 +301,14 @@ class Worker(Member):
         self.threads.append(member)
         return member
 
+    def forget(self, member: Member) -> None:
+        """Take back the adoption of a thread that did not start."""
+        member.state = "abandoned"
+        for members in (self.members, self.threads):
+            if member in members:
+                members.remove(member)
+        member.thread._kit_member = None  # type: ignore[union-attr]
+
     def _local_name(self, name: str) -> str:
         # default names count threads process-wide: number them within the group, so runs compare equal
         match = _DEFAULT_NAME.match(name)

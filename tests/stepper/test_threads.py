@@ -836,3 +836,25 @@ def test_consumer_threads_running_their_own_event_loops(platform):
     assert len(sim.events) == 2 * 4  # at 00:00:01, 00:00:32, 00:01:03, 00:01:34
     assert sim.stop() == "stopped"
     assert sim._worker.members == []
+
+
+class StartsTwice(kit.Connector):
+    error = None
+
+    def run(self):
+        thread = threading.Thread(target=lambda: time.sleep(1), name="once")
+        thread.start()
+        try:
+            thread.start()
+        except RuntimeError as error:
+            type(self).error = str(error)
+        thread.join()
+        while self.running:
+            time.sleep(60)  # started twice main
+
+
+def test_starting_a_thread_twice_raises_as_the_standard_library_does(platform):
+    sim = load(platform, StartsTwice)
+    sim.run_for(seconds=1)
+    assert StartsTwice.error == "threads can only be started once"
+    assert sim.last.threads == (f"main: sleep(60) ({HERE}:{_line('started twice main')})", "once: finished")
