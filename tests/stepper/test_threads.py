@@ -858,3 +858,44 @@ def test_starting_a_thread_twice_raises_as_the_standard_library_does(platform):
     sim.run_for(seconds=1)
     assert StartsTwice.error == "threads can only be started once"
     assert sim.last.threads == (f"main: sleep(60) ({HERE}:{_line('started twice main')})", "once: finished")
+
+
+def _busy(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+class SlowThreads(kit.Connector):
+    def run(self):
+        def slow(name):
+            while self.running:
+                self.push_events_to_intakes([{"from": name}])
+                _busy(0.3)
+                time.sleep(10)
+
+        for name in ("x", "y"):
+            threading.Thread(target=slow, args=(name,), name=name).start()
+        while self.running:
+            time.sleep(10)
+
+
+def test_an_interrupted_group_step_is_waited_for_again(platform):
+    import _thread
+    import signal
+
+    sim = load(platform, SlowThreads)
+    sim.step()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a kernel
+    try:
+        timer = threading.Timer(0.1, _thread.interrupt_main)
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            sim.step()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    report = sim.step()  # the interrupted step is waited for again, not lost
+    assert report.number == 2
+    assert report.events == ['{"from":"x"}', '{"from":"y"}']
+    assert sim.step().number == 3
+    assert len(sim.events) == 6
