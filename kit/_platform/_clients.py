@@ -154,10 +154,10 @@ def _hc_getresponse(self: Any) -> Any:
 _real_urlopen: Any = None
 
 
-def _urlopen(self: Any, method: str, url: str, body: Any = None, headers: Any = None, **kwargs: Any) -> Any:
+def _urlopen(self: Any, method: str, url: str, body: Any = None, headers: Any = None, *args: Any, **kwargs: Any) -> Any:
     host = _host()
     if host is None:
-        return _real_urlopen(self, method, url, body, headers, **kwargs)
+        return _real_urlopen(self, method, url, body, headers, *args, **kwargs)
     import requests
     import urllib3
     from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
