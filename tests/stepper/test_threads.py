@@ -899,3 +899,19 @@ def test_an_interrupted_group_step_is_waited_for_again(platform):
     assert report.events == ['{"from":"x"}', '{"from":"y"}']
     assert sim.step().number == 3
     assert len(sim.events) == 6
+
+
+def test_two_connectors_with_threads_share_the_platform_clock(platform):
+    register_api(platform)
+    streams = load(platform, StreamsConnector, name="streams")
+    pages = load(platform, PagesConnector, name="pages")
+    reports = platform.advance(minutes=3)
+    assert [(r.component, r.start.minute) for r in reports] == [
+        ("streams", 0), ("pages", 0), ("streams", 1), ("pages", 1), ("streams", 2), ("pages", 2),
+        ("streams", 3), ("pages", 3)]
+    assert len(streams.events) == 4 * 4  # 2 new events per stream each minute
+    assert set(streams.http["thread"]) == {"consumer-alerts", "consumer-audit"}
+    assert all(t.startswith("ThreadPoolExecutor-") for t in pages.http["thread"])
+    calls = platform.http_calls
+    assert calls["time"].is_monotonic_increasing
+    assert set(calls["component"]) == {"streams", "pages"}
