@@ -68,7 +68,7 @@ def test_new_module_then_check_and_generate_files(tmp_path: Path, capsys: pytest
     assert f"wrote {root / 'action_request.json'}" in out and f"wrote {root / 'main.py'}" in out
     assert (root / "main.py").read_text() == (
         "from test_http_modules import TestHttpModule\n\n"
-        "from test_http_modules.action_request import Request\n\n\n"
+        "from test_http_modules.action_request import Request\n\n"
         'if __name__ == "__main__":\n'
         "    module = TestHttpModule()\n"
         '    module.register(Request, "Request")\n'
@@ -95,7 +95,7 @@ def test_export_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> No
     code = main(["export", str(SAMPLE_FILE), "--to", str(target), "--module-name", "Acme Alerts", "--no-lock"])
     assert code == 0, capsys.readouterr().err
     out = capsys.readouterr().out
-    assert out.startswith(f"exported to {target}: 18 written, 0 unchanged\n")
+    assert out.startswith(f"exported to {target}: 21 written, 0 unchanged\n")
     assert f"  note: poetry.lock not updated (locking turned off: lock=False, --no-lock); update it with: cd {target} && poetry lock" in out
     assert sorted(json.loads((target / "manifest.json").read_text())) == [
         "categories", "configuration", "description", "name", "slug", "uuid", "version"

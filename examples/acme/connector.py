@@ -1,7 +1,5 @@
 """A connector that forwards Acme's audit log, page by page, from a persisted cursor."""
 
-from __future__ import annotations
-
 import time
 from datetime import datetime, timedelta, timezone
 

@@ -1,7 +1,5 @@
 """Configuration and event models of the Acme module."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, Field
 
 from kit import DefaultConnectorConfiguration, Module

@@ -1,7 +1,5 @@
 """A trigger that starts a playbook for each risky login."""
 
-from __future__ import annotations
-
 import time
 
 import requests

@@ -471,6 +471,8 @@ def diff_schemas(file: str, path: str, expected: dict, actual: Any, out: _Findin
 
 
 def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], out: _Findings) -> None:
+    from kit._pydantic import MixedPydanticError
+
     from ._generate import load_code
     from ._manifests import (
         component_kind,
@@ -499,6 +501,19 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
         ):
             continue  # a base class of other components (shared client, helpers), not a component itself
         checked.append((cls.__name__, cls))
+    from kit._pydantic import mixed_pydantic
+
+    from ._manifests import arguments_model, configuration_model
+
+    mixed: set[type] = set()
+    for cls in [*(c for _, c in checked), *([loaded.module_class] if loaded.module_class is not None else [])]:
+        source = _relative_source(root, cls)
+        for model in (configuration_model(cls), arguments_model(cls) if component_kind(cls) == "action" else None,
+                      getattr(cls, "results_model", None)):
+            for problem in mixed_pydantic(model) if model is not None and model not in mixed else ():
+                out.add(source, "$", problem, "change the import, then run kit generate-files")
+            if model is not None:
+                mixed.add(model)
     for docker, cls in checked:
         kind = component_kind(cls)
         if docker not in by_docker:
@@ -514,6 +529,8 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
         file, actual = by_docker[docker]
         try:
             expected = component_manifest(cls, module_uuid, actual)
+        except MixedPydanticError:
+            continue  # reported above, in the class's file
         except Exception as exc:  # noqa: BLE001
             out.add(file, "$", f"cannot generate the manifest of {cls.__name__}: {exc}", "fix the class's models")
             continue
@@ -526,9 +543,23 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
         if kind != "connector" and expected.get("results"):
             diff_schemas(file, "$.results", expected["results"], actual.get("results"), out, f"{cls.__name__}.results_model")
     if manifest is not None and loaded.module_class is not None:
-        config = module_configuration(loaded.module_class, manifest)
+        try:
+            config = module_configuration(loaded.module_class, manifest)
+        except MixedPydanticError:
+            config = None  # reported above
         if config is not None:
             diff_schemas("manifest.json", "$.configuration", config, manifest.get("configuration"), out, f"{loaded.module_class.__name__}'s configuration model")
+
+
+def _relative_source(root: Path, cls: type) -> str:
+    """The file of ``cls`` relative to the module directory (its module name if it is elsewhere)."""
+    import inspect
+
+    try:
+        path = Path(inspect.getfile(cls)).resolve()
+        return path.relative_to(root.resolve()).as_posix()
+    except (TypeError, ValueError):
+        return cls.__module__
 
 
 def _event_items(events: Any) -> list[tuple[str | None, Any]]:

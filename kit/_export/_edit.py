@@ -41,10 +41,11 @@ from ._manifests import (
     display_name,
     generate_manifests,
 )
-from ._package import _render_import, _rewrite, build_package, component_stem, distributions_for
+from ._package import _render_import, _rewrite, build_package, distributions_for
 from ._pyproject import add_dependencies, lowest_version, sdk_constraint
 from ._schema import model_schema
 from ._source import Analyzer, _order_key
+from ._tests import example_for, write_component_test
 
 
 def _json_like(current: str | None, data: dict) -> str:
@@ -255,7 +256,6 @@ def export_into(
     force: bool,
     lock: bool,
     round_trip: bool,
-    test_writer: Any,
 ) -> Any:
     """Add or update ``components`` in the existing module directory ``target``.
 
@@ -306,8 +306,9 @@ def export_into(
         files["main.py"] = add_registrations(main, [(r.module, r.class_name, r.class_name) for r in pkg.registrations])
         added.extend(new)
         http_components = pkg.http_components
+        component_files = pkg.component_files
     else:
-        http_components = set()
+        http_components, component_files = {}, {}
     updated = [c for c in components if c.__name__ in registered]
     if module_class is not None and main.module_class == module_class.__name__:
         updated.append(module_class)
@@ -379,14 +380,23 @@ def export_into(
 
     # tests of the new components
     test_libraries: list[str] = []
+    module_import = (main.imports.get(main.module_class or "", "sekoia_automation.module"), main.module_class or "Module")
     for cls in added:
-        relpath = f"tests/test_{component_stem(cls)}.py"
-        if (target / relpath).exists():
-            notes.append(f"kept your {relpath}")
-            continue
         file_name = next(f for f, m in manifests.items() if m.get("docker_parameters") == cls.__name__)
-        text, libraries = test_writer(cls, package_name, manifests[file_name], manifest, examples, cls.__name__ in http_components)
-        files[relpath] = text
+        test_files, libraries = write_component_test(
+            cls,
+            component_module=component_files[cls.__name__][: -len(".py")].replace("/", "."),
+            module_import=module_import,
+            component_manifest=manifests[file_name],
+            module_manifest=manifest,
+            example=example_for(examples, cls),
+            http=http_components.get(cls.__name__),
+        )
+        kept_tests = [relpath for relpath in test_files if (target / relpath).exists()]
+        if kept_tests:
+            notes.append(f"kept your {', '.join(kept_tests)}")
+            continue
+        files.update(test_files)
         test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
         if not (target / "tests").exists():
             files["tests/__init__.py"] = ""
@@ -424,7 +434,10 @@ def export_into(
         state.update({p: sha256(files[p]) for p in written})
         write_atomic(target / STATE_FILE, dump_state(state))
     if "pyproject.toml" in written or not (target / "poetry.lock").exists():
+        before = read_text(target / "poetry.lock")
         notes.extend(lock_module(target, lock))
+        if read_text(target / "poetry.lock") != before:
+            written.append("poetry.lock")
     if round_trip and (added or changed):
         verify_edit(target, {f: d for f, d in manifests.items()})
     return ExportResult(

@@ -134,6 +134,36 @@ def manifest_file_name(kind: Kind, name: str) -> str:
     return f"{kind}_{name.lower().replace(' ', '_')}.json"
 
 
+def check_string_annotations(classes: list[type]) -> None:
+    """Refuse a ``configuration`` annotated with a string (``from __future__ import annotations``).
+
+    The real SDK reads that annotation with ``inspect.get_annotations`` without evaluating it, so a
+    string there fails on the platform (``isinstance() arg 2 must be a type``) even though kit,
+    which resolves it, runs the code fine.
+
+    Raises:
+        ExportError: naming the class, the annotation and the fix.
+    """
+    import inspect
+    import sys
+
+    for cls in classes:
+        for base in inspect.getmro(cls):
+            if base.__module__.split(".")[0] in ("kit", "sekoia_automation", "builtins", "abc"):
+                continue
+            annotation = inspect.get_annotations(base).get("configuration")
+            if isinstance(annotation, str):
+                origin = getattr(sys.modules.get(base.__module__), "__file__", None) or base.__module__
+                raise ExportError(
+                    f"{base.__name__}.configuration is annotated with the string {annotation!r} "
+                    f"(`from __future__ import annotations` in {origin}): the real SDK does not evaluate "
+                    "that annotation and fails with `isinstance() arg 2 must be a type` when it sets the "
+                    "configuration; remove `from __future__ import annotations` from that file and export again"
+                )
+            if annotation is not None:
+                break
+
+
 def check_names(classes: list[type]) -> None:
     """Refuse names that would break the module directory.
 
@@ -320,7 +350,7 @@ def render_main(module_import: tuple[str, str], registrations: list[Registration
     lines = [f"from {module_path} import {module_class}", ""]
     for reg in ordered:
         lines.append(f"from {reg.module} import {reg.class_name}")
-    lines += ["", "", 'if __name__ == "__main__":', f"    module = {module_class}()"]
+    lines += ["", 'if __name__ == "__main__":', f"    module = {module_class}()"]  # one blank line, as black wants
     for reg in ordered:
         lines.append(f'    module.register({reg.class_name}, "{reg.docker or reg.class_name}")')
     lines.append("    module.run()")

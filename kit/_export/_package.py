@@ -40,7 +40,8 @@ class Package:
     module_import: tuple[str, str] = ("", "")
     component_files: dict[str, str] = field(default_factory=dict)  # class name -> relative .py path
     third_party: list[str] = field(default_factory=list)  # top-level module names imported
-    http_components: set[str] = field(default_factory=set)  # class names whose code imports an HTTP client
+    # class name -> the HTTP client its code imports ("aiohttp" or "requests", the default)
+    http_components: dict[str, str] = field(default_factory=dict)
 
     def locate(self, file: str, line: int) -> SourceSpan | None:
         """The span of ``file`` that holds ``line`` (1-based), if it came from captured source."""
@@ -100,15 +101,25 @@ def _rewrite(text: str, relpath: str) -> str:
 HTTP_CLIENTS = ("requests", "httpx", "urllib3", "aiohttp", "urllib.request", "http.client", "sekoia_automation.http")
 
 
-def _imports_http_client(stmt: Stmt) -> bool:
+def _annotates_configuration(stmt: Stmt) -> bool:
+    """``stmt`` is a class with a ``configuration: X`` annotation (a module or component class)."""
+    node = stmt.node
+    return isinstance(node, ast.ClassDef) and any(
+        isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id == "configuration"
+        for item in node.body
+    )
+
+
+def _http_client(stmt: Stmt) -> str | None:
+    """The HTTP client (top-level name) ``stmt`` imports, if it is an import of one."""
     node = stmt.node
     if isinstance(node, ast.Import):
         modules = [a.name for a in node.names]
     elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
         modules = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
     else:
-        return False
-    return any(m == c or m.startswith(c + ".") for m in modules for c in HTTP_CLIENTS)
+        return None
+    return next((c for m in modules for c in HTTP_CLIENTS if m == c or m.startswith(c + ".")), None)
 
 
 def _import_groups(lines: list[str]) -> list[str]:
@@ -295,6 +306,10 @@ def build_package(
                 imports.setdefault(dep_key, set()).add(name)
             elif placement.get(dep_key) != file:
                 cross.setdefault(placement[dep_key], set()).add(name)
+        if future and any(_annotates_configuration(stmt) for stmt in stmts):
+            # the real SDK reads `configuration` annotations unevaluated: in this file they must not become
+            # strings (a class whose own source had the future import is refused before: check_string_annotations)
+            future = []
         import_lines: list[str] = []
         for dep_key, names in sorted(imports.items(), key=lambda item: _order_key(item[0])):
             dep = analyzer.stmts[dep_key]
@@ -341,8 +356,9 @@ def build_package(
         result.files[relpath] = text + "\n" if text else ""
 
     for cls, closure in zip(components, comp_closures):
-        if any(_imports_http_client(analyzer.stmts[k]) for k in closure):
-            result.http_components.add(cls.__name__)
+        clients = {client for k in closure if (client := _http_client(analyzer.stmts[k]))}
+        if clients:
+            result.http_components[cls.__name__] = "aiohttp" if "aiohttp" in clients else "requests"
     for cls, key in zip(components, comp_keys):
         file = placement[key]
         result.registrations.append(Registration(component_kind(cls), cls.__name__, dotted(file)))

@@ -13,8 +13,8 @@ from typing import Any
 from ._manifests import ExportError
 
 # the test libraries generated tests import, by what they need
-TEST_LIBRARIES = ("pytest", "requests-mock")
-AIOHTTP_TEST_LIBRARIES = ("pytest", "aioresponses", "pytest-asyncio")
+TEST_LIBRARIES = ("pytest", "requests-mock", "freezegun")
+AIOHTTP_TEST_LIBRARIES = ("pytest", "aioresponses", "freezegun")
 
 
 def _canonical(name: str) -> str:
@@ -39,7 +39,7 @@ def new_pyproject(*, slug: str, description: str, dependencies: list[str], dev_d
     poetry["authors"] = []
     poetry["package-mode"] = False
     deps = tomlkit.table()
-    deps["python"] = ">=3.10,<3.13"
+    deps["python"] = ">=3.11,<3.13"  # the SDK needs 3.11 since 1.23; the Dockerfile runs python:3.11
     deps["sekoia-automation-sdk"] = "^1.23"
     for dep in dependencies:
         deps[dep] = "*"
@@ -59,6 +59,15 @@ def new_pyproject(*, slug: str, description: str, dependencies: list[str], dev_d
     ini["testpaths"] = ["tests"]
     pytest_table.add("ini_options", ini)
     tool.add("pytest", pytest_table)
+    # the repository's CI runs black --check on each module, with the module's own settings
+    black = tomlkit.table()
+    black["line-length"] = 119
+    black["target-version"] = ["py311"]
+    tool.add("black", black)
+    isort = tomlkit.table()
+    isort["profile"] = "black"
+    isort["line_length"] = 119
+    tool.add("isort", isort)
     doc.add("tool", tool)
     return tomlkit.dumps(doc)
 

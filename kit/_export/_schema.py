@@ -171,12 +171,19 @@ def model_schema(model: Any, *, secrets: bool = True) -> dict:
 
     Raises:
         TypeError: ``model`` is not a pydantic model class.
+        MixedPydanticError: ``model`` uses the other pydantic major's Field or validators
+            (:func:`mixed_pydantic`), which would lose defaults without a word.
     """
     if not is_model_class(model):
         raise TypeError(
             f"expected a pydantic model class (pydantic v2 BaseModel or pydantic.v1 BaseModel), got {model!r}; "
             "annotate the component with a BaseModel subclass"
         )
+    from kit._pydantic import MixedPydanticError, mixed_pydantic
+
+    problems = mixed_pydantic(model)
+    if problems:
+        raise MixedPydanticError("; ".join(problems))
     if is_v1_model_class(model):
         schema = _normalise_v1_schema(model, model.schema())
     else:

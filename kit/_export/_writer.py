@@ -21,17 +21,19 @@ from ._fs import STATE_FILE, dump_state, load_state, read_text, sha256, unified_
 from ._manifests import (
     ExportError,
     check_names,
+    check_string_annotations,
     component_kind,
     configuration_model,
     dumps,
     generate_manifests,
     render_main,
 )
-from ._package import build_package, component_stem, distributions_for, snake_case
+from ._package import build_package, distributions_for, snake_case
 from ._schema import model_schema
 from ._changelog import add_entry
-from ._pyproject import TEST_LIBRARIES, new_pyproject
-from ._templates import DOCKERFILE, DRAFT7, LOGO_SVG, component_test, sample_object
+from ._pyproject import new_pyproject
+from ._templates import DOCKERFILE, DRAFT7, LOGO_SVG
+from ._tests import example_for, recordings, write_component_test
 
 KIT_ROOT = Path(__file__).resolve().parents[2]  # the directory holding the kit package
 SLUG_PATTERN = re.compile(r"^[a-z]([a-z_.\-]|\d)*$")
@@ -287,7 +289,7 @@ def export(
         ExportConflict: files were changed by hand (and ``force`` is false).
     """
     if simulations:
-        examples = {**examples_from_simulations(simulations), **dict(examples or {})}
+        examples = {**recordings(simulations), **dict(examples or {})}
     target = _check_target(to)
     module_classes = [c for c in classes if component_kind(c) == "module"]
     components = [c for c in classes if component_kind(c) != "module"]
@@ -306,6 +308,7 @@ def export(
     if not components:
         raise ExportError("nothing to export: pass at least one trigger, connector or action class")
     check_names(components)
+    check_string_annotations(components + module_classes + ([module] if isinstance(module, type) else []))
     if (target / "main.py").is_file():
         from ._edit import export_into
 
@@ -322,7 +325,6 @@ def export(
             force=force,
             lock=lock,
             round_trip=round_trip,
-            test_writer=write_component_test,
         )
 
     existing_manifest = _existing_json(target / "manifest.json") or {}
@@ -420,10 +422,16 @@ def export(
     files["tests/__init__.py"] = ""
     for cls in components:
         data = component_manifests[next(f for f, m in component_manifests.items() if m["docker_parameters"] == cls.__name__)]
-        text, libraries = write_component_test(
-            cls, package_name, data, manifest, examples, cls.__name__ in pkg.http_components
+        test_files, libraries = write_component_test(
+            cls,
+            component_module=pkg.component_files[cls.__name__][: -len(".py")].replace("/", "."),
+            module_import=pkg.module_import,
+            component_manifest=data,
+            module_manifest=manifest,
+            example=example_for(examples, cls),
+            http=pkg.http_components.get(cls.__name__),
         )
-        files[f"tests/test_{component_stem(cls)}.py"] = text
+        files.update(test_files)
         test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
 
     files["pyproject.toml"] = new_pyproject(
@@ -457,7 +465,7 @@ def export(
         if current is None or force or state.get(relpath) == sha256(current):
             to_write[relpath] = text
             continue
-        if relpath in SEED_FILES or relpath.startswith("tests/test_"):
+        if relpath in SEED_FILES or relpath.startswith(("tests/test_", "tests/data/recorded_")):
             kept.append(relpath)
             continue
         conflicts[relpath] = unified_diff(relpath, current, text)
@@ -485,6 +493,7 @@ def export(
         write_atomic(target / STATE_FILE, state_text)
 
     notes: list[str] = []
+    locked: list[str] = []  # poetry.lock, when `poetry lock` wrote it
     if "pyproject.toml" in kept:
         project_text = read_text(target / "pyproject.toml") or ""
         dependencies = distributions_for(pkg.third_party, exclude={package_name})
@@ -492,7 +501,10 @@ def export(
         if missing:
             notes.append(f"your pyproject.toml lacks {', '.join(missing)}: run `poetry add {' '.join(missing)}`")
     if "pyproject.toml" in to_write or not (target / "poetry.lock").exists():
+        before = read_text(target / "poetry.lock")
         notes.extend(lock_module(target, lock))
+        if read_text(target / "poetry.lock") != before:
+            locked.append("poetry.lock")
     for file_name, data in existing_components.items():
         if file_name not in files and file_name not in deleted:
             notes.append(
@@ -505,7 +517,7 @@ def export(
 
     return ExportResult(
         path=target,
-        written=tuple(sorted(to_write)),
+        written=tuple(sorted([*to_write, *locked])),
         unchanged=tuple(sorted(unchanged)),
         kept=tuple(sorted(kept)),
         deleted=tuple(sorted(deleted)),
@@ -548,7 +560,7 @@ def verify_round_trip(target: Path, pkg: Any, files: dict[str, str]) -> None:
         elif expected != text:
             problems.append(unified_diff(relpath, expected, text))
     for relpath in files:
-        if relpath.endswith(".json") and relpath != "manifest.json" and relpath not in regenerated:
+        if relpath.endswith(".json") and "/" not in relpath and relpath != "manifest.json" and relpath not in regenerated:
             problems.append(f"{relpath}: written by export but its component was not found when importing the code")
     if problems:
         raise RoundTripError(
@@ -585,72 +597,3 @@ def existing_changelog_versions(target: Path) -> list[str]:
     from ._changelog import versions
 
     return versions(read_text(target / "CHANGELOG.md") or "")
-
-
-def write_component_test(
-    cls: type,
-    package: str,
-    component_manifest: dict,
-    module_manifest: dict,
-    examples: Mapping[str, Mapping[str, Any]] | None,
-    http: bool,
-) -> tuple[str, list[str]]:
-    """The generated test of ``cls`` and the test libraries it imports."""
-    example = dict((examples or {}).get(cls.__name__, {}))
-    arguments = example.get("arguments", example.get("configuration"))
-    if arguments is None:
-        arguments = sample_object(component_manifest.get("arguments") or {})
-    module_configuration = example.get("module_configuration")
-    if module_configuration is None:
-        module_configuration = sample_object(module_manifest.get("configuration") or {})
-    text = component_test(
-        kind=component_kind(cls),
-        class_name=cls.__name__,
-        test_name=component_stem(cls),
-        arguments=arguments,
-        module_configuration=module_configuration,
-        http=http,
-        http_answers=example.get("http"),
-    )
-    return text, list(TEST_LIBRARIES)
-
-
-def examples_from_simulations(simulations: Iterable[Any]) -> dict[str, dict[str, Any]]:
-    """``examples`` for :func:`export` from stepped simulations: configuration and recorded HTTP answers."""
-    import json as _json
-
-    out: dict[str, dict[str, Any]] = {}
-    for sim in simulations:
-        host = getattr(sim, "_host", None)
-        if host is None:
-            raise ExportError(f"simulations=[...]: {sim!r} is not a simulation from platform.load(...)")
-        secrets = set(host.mask.values)
-
-        def scrub(value: Any) -> Any:
-            if isinstance(value, dict):
-                return {k: scrub(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [scrub(v) for v in value]
-            if isinstance(value, str) and value in secrets:
-                return "REDACTED"
-            return value
-
-        answers = []
-        for call in host.http:
-            if call.status is None or call.response_body is None or "... <" in call.response_body[-40:]:
-                continue  # no answer, or a body kit truncated: it cannot be replayed
-            answer: dict[str, Any] = {"method": call.method, "url": call.url.split("?", 1)[0], "status": call.status}
-            try:
-                answer["json"] = _json.loads(call.response_body)
-            except ValueError:
-                answer["body"] = call.response_body
-            answers.append(answer)
-        example: dict[str, Any] = {
-            "configuration": scrub(host.configuration) if isinstance(host.configuration, dict) else None,
-            "module_configuration": scrub(host.module_configuration)
-            if isinstance(host.module_configuration, dict) else None,
-        }
-        if answers:
-            example["http"] = answers
-        out[sim.component.__name__] = {k: v for k, v in example.items() if v is not None}
-    return out

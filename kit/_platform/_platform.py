@@ -189,6 +189,7 @@ class FakePlatform:
         """The host of a component (its configuration or arguments given as ``data``) and its module, validated."""
         masker = Masker()
         module_obj = self._module(module, manifest)
+        self._warn_mixed_pydantic(component, type(module_obj), role)
         host = ComponentHost(self, display, path, module_configuration=None, configuration=None, masker=masker, kind=kind)
         module_obj._kit_host = host
         module_configuration = _as_data(module_configuration, "module_configuration")
@@ -531,6 +532,24 @@ class FakePlatform:
                 for key in keys:
                     if key in data:
                         masker.add(data[key])
+
+    def _warn_mixed_pydantic(self, component: type, module_class: type, role: str) -> None:
+        """A KitWarning per pydantic.v1 Field or validator in a v2 model the component is configured with."""
+        import inspect
+
+        from kit._pydantic import mixed_pydantic
+        from kit.utils import get_annotation_for
+
+        models = [get_annotation_for(module_class, "configuration")]
+        if role == "configuration":
+            models.append(get_annotation_for(component, "configuration"))
+        elif callable(getattr(component, "run", None)):  # an action (an account validator has no run)
+            parameters = list(inspect.signature(inspect.unwrap(component.run)).parameters.values())
+            models.append(parameters[1].annotation if len(parameters) > 1 else None)
+        models.append(getattr(component, "results_model", None))
+        for model in dict.fromkeys(m for m in models if isinstance(m, type)):
+            for problem in mixed_pydantic(model):
+                self._warn(problem)
 
     def _warn(self, message: str) -> None:
         self.warnings.append(message)

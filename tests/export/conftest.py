@@ -26,6 +26,30 @@ def export_sample(to: Path, **options):
     return kit.export(AlertTrigger, AuditConnector, LookupIP, to=to, module=AcmeModule, **{**EXPORT_OPTIONS, **options})
 
 
+def run_generated_tests(target: Path, tmp_path: Path, *args: str) -> "subprocess.CompletedProcess[str]":
+    """Run the module's tests as its repository's CI does: pytest in the module directory, on the real
+    SDK, with kit unimportable (a stand-in ``kit`` package that raises on import is first on the path)."""
+    import os
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "no-kit"
+    (blocker / "kit").mkdir(parents=True, exist_ok=True)
+    (blocker / "kit" / "__init__.py").write_text(
+        'raise ImportError("a generated test imported kit: the module repository has no kit")\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(blocker)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:kit", *args, "tests"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
 def tree(root: Path) -> dict[str, bytes]:
     """``{relative path: bytes}`` of every file under ``root``."""
     return {

@@ -65,7 +65,7 @@ def test_rules_of_the_module_format_are_reported(module_dir: Path) -> None:
         ("action_lookup_ip.json", "$.docker_parameter", "the key is spelt 'docker_parameter'; the platform reads 'docker_parameters' (plural)"),
         ("action_lookup_ip.json", "$.docker_parameters", "'docker_parameters' must be a non-empty string, got None"),
         ("connector_auditconnector.json", "$.results", "connectors have no 'results'"),
-        ("main.py", "line 12", "'LookupIP' is registered but no component JSON has docker_parameters 'LookupIP'"),
+        ("main.py", "line 11", "'LookupIP' is registered but no component JSON has docker_parameters 'LookupIP'"),
         ("CHANGELOG.md", "line 1", "first line must be '# Changelog', got 'Changes'"),
         ("CHANGELOG.md", "line 2", "the header lacks the two standard Keep a Changelog sentences"),
         ("CHANGELOG.md", "line 3", "version '1.0.0' has no valid date (got None)"),
@@ -273,5 +273,21 @@ def test_a_component_without_manifest_is_found_but_not_a_base_class(sdk_module: 
         (
             "trigger_get_critical_acme_cloud_alerts.json",
             "trigger CriticalAlertsTrigger has no manifest (no JSON with docker_parameters 'CriticalAlertsTrigger')",
+        )
+    ]
+
+
+def test_a_pydantic_v1_field_in_a_v2_model_is_reported_in_its_file(module_dir: Path) -> None:
+    code = module_dir / "acme_alerts_modules" / "connector_audit.py"
+    code.write_text(code.read_text().replace("from pydantic import Field\n", "from pydantic.v1 import Field\n"))
+    assert check(module_dir) == [
+        Finding(
+            "acme_alerts_modules/connector_audit.py",
+            "$",
+            "AuditConnectorConfiguration.batch_size is declared with pydantic.v1's Field in a pydantic v2 model (it "
+            "subclasses DefaultConnectorConfiguration): pydantic v2 takes that Field as the default value itself, so "
+            "the default and the description are lost and the code gets a FieldInfo object; import Field from "
+            "pydantic (`from pydantic import Field`)",
+            "change the import, then run kit generate-files",
         )
     ]

@@ -153,7 +153,8 @@ def test_a_new_action_is_added_without_replacing_anything(module_dir: Path, tmp_
     after = _snapshot(module_dir)
     assert result.written == (
         "CHANGELOG.md", "action_countlabelsaction.json", "main.py", "manifest.json",
-        "pyproject.toml", "suffixes/action_count_labels.py", "tests/test_action_count_labels.py",
+        "pyproject.toml", "suffixes/action_count_labels.py", "tests/data/recorded_action_count_labels.json",
+        "tests/test_action_count_labels.py",
     )
     assert after["main.py"] == MAIN.replace(
         "from suffixes.list_action import ListSuffixesAction\n",
@@ -164,7 +165,7 @@ def test_a_new_action_is_added_without_replacing_anything(module_dir: Path, tmp_
     )
     assert after["pyproject.toml"] == PYPROJECT.replace(
         'requests = "*"\n', 'requests = "*"\npydantic = "*"\n'
-    ).replace('pytest = "*"\n', 'pytest = "*"\nrequests-mock = "*"\n')
+    ).replace('pytest = "*"\n', 'pytest = "*"\nrequests-mock = "*"\nfreezegun = "*"\n')
     assert after["manifest.json"] == before["manifest.json"].replace('"version": "1.4.0"', '"version": "1.5.0"')
     assert after["CHANGELOG.md"] == CHANGELOG.replace(
         "## 2024-05-28 - 1.4.0\n",
@@ -174,6 +175,20 @@ def test_a_new_action_is_added_without_replacing_anything(module_dir: Path, tmp_
         assert after[unchanged] == before[unchanged]
     code = after["suffixes/action_count_labels.py"]
     assert "from sekoia_automation.action import Action" in code and "kit" not in code
+    test = after["tests/test_action_count_labels.py"]
+    assert "import kit" not in test and "from kit" not in test
+    assert "from sekoia_automation.module import Module\n" in test
+    assert "from suffixes.action_count_labels import CountLabelsAction\n" in test
+    # the action calls an API and kit has no recorded answers: the test says so instead of failing
+    assert (
+        '@pytest.mark.skip(\n    reason="no recorded HTTP answers for CountLabelsAction: add the API\'s answers to "\n'
+        "    'tests/data/recorded_action_count_labels.json (\"http\") and remove this mark'\n)\n"
+    ) in test
+    assert json.loads(after["tests/data/recorded_action_count_labels.json"]) == {
+        "arguments": {"domain": "example"},
+        "module_configuration": {},
+        "http": [],
+    }
     assert "def count_labels(domain: str) -> int:" in code
     manifest = json.loads(after["action_countlabelsaction.json"])
     import uuid
@@ -217,3 +232,44 @@ def test_a_v2_arguments_model_is_refused_for_an_sdk_before_1_23(module_dir: Path
         "action arguments with pydantic v1 (the action would fail at run time there); write the model with "
         "`from pydantic.v1 import BaseModel, Field`, or raise the pin to \"^1.23\" in pyproject.toml and export again"
     )
+
+
+def test_kit_export_from_a_file_edits_the_module_and_its_tests_run_without_kit(
+    module_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from kit.cli import main
+    from tests.export.conftest import run_generated_tests
+
+    source = tmp_path / "src3" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION)
+    code = main(["export", str(source), "--to", str(module_dir), "--no-lock"])
+    assert code == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert out.startswith(f"exported to {module_dir}: 8 written, 0 unchanged\n"), out
+    assert "  wrote tests/test_action_count_labels.py\n" in out
+    assert "Module()" in (module_dir / "main.py").read_text()
+    proc = run_generated_tests(module_dir, tmp_path, "-rs")
+    # the module's own test passes; the new action's test says it waits for the API's answers
+    assert "1 passed, 1 skipped" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_export_module_magic_edits_an_existing_module(module_dir: Path) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.testing.globalipapp import get_ipython
+
+    get_ipython()
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "kit")
+    try:
+        shell.run_cell_magic("component", "", NEW_ACTION)
+        shell.run_line_magic("export_module", f"CountLabelsAction --to {module_dir} --no-lock")
+        main = (module_dir / "main.py").read_text()
+        assert '    module.register(CountLabelsAction, "CountLabelsAction")\n' in main
+        assert '    module.register(ListSuffixesAction, "list-suffixes")\n' in main
+        assert (module_dir / "suffixes" / "action_count_labels.py").is_file()
+        assert '"version": "1.5.0"' in (module_dir / "manifest.json").read_text()
+    finally:
+        shell.run_line_magic("unload_ext", "kit")
+        for name in ("CountLabelsAction", "CountLabelsArguments", "count_labels"):
+            shell.user_ns.pop(name, None)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import json
 from pathlib import Path
 
 import kit
+from tests.export.conftest import run_generated_tests
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -29,11 +29,42 @@ def test_exported_tests_replay_the_recorded_http_answers(tmp_path, monkeypatch):
         target = tmp_path / "Acme"
         kit.export(AcmeAuditConnector, SuspiciousLoginTrigger, to=target, module=AcmeModule, name="Acme",
                    categories=["Applicative"], simulations=[connector, trigger])
-    tests = sorted((target / "tests").glob("test_*.py"))
-    text = "\n".join(path.read_text() for path in tests)
-    assert secret not in text and "'api_key': 'REDACTED'" in text
-    assert "http.add(method='GET', url='https://api.acme.test/api/v1/audit', status=200, json=" in text
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(target / "tests")],
-                            capture_output=True, text=True, cwd=target)
+    files = sorted((target / "tests").rglob("*.*"))
+    assert secret not in "".join(path.read_text() for path in files)
+    recording = json.loads((target / "tests" / "data" / "recorded_connector_acme_audit.json").read_text())
+    assert recording["module_configuration"] == {"base_url": "https://api.acme.test", "api_key": "REDACTED"}
+    assert recording["configuration"] == {"intake_key": "intake-1", "frequency": 60}
+    assert recording["start"] == "2024-01-01T06:00:00+00:00"
+    assert recording["steps"] == len(connector.reports)
+    assert recording["http"][0]["method"] == "GET" and recording["http"][0]["url"] == "https://api.acme.test/api/v1/audit"
+    assert recording["pushed_count"] == len(connector.events) > 0
+    trigger_recording = json.loads((target / "tests" / "data" / "recorded_trigger_suspicious_login.json").read_text())
+    assert [run["name"] for run in trigger_recording["events"]] == list(trigger.runs["event_name"])
+    result = run_generated_tests(target, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_a_replayed_run_that_sends_something_else_fails(tmp_path, monkeypatch):
+    """The generated test compares: a component whose output changed since the recording fails it."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    from acme import fake_api
+    from acme.connector import AcmeAuditConnector
+    from acme.models import AcmeModule
+
+    module_configuration = {"base_url": "https://api.acme.test", "api_key": "k"}
+    with kit.FakePlatform(start="2024-01-01T06:00:00Z") as platform:
+        fake_api.register(platform.http)
+        connector = platform.load(AcmeAuditConnector, {"intake_key": "intake-1", "frequency": 60},
+                                  module_configuration, module=AcmeModule)
+        connector.step(2)
+        target = tmp_path / "Acme"
+        kit.export(AcmeAuditConnector, to=target, module=AcmeModule, name="Acme", simulations=[connector])
+    data = target / "tests" / "data" / "recorded_connector_acme_audit.json"
+    recording = json.loads(data.read_text())
+    recording["pushed"][0] = {"changed": True}
+    data.write_text(json.dumps(recording))
+    result = run_generated_tests(target, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed" in result.stdout
+    assert "assert pushed[: len(RECORDING[\"pushed\"])] == RECORDING[\"pushed\"]" in result.stdout

@@ -5,6 +5,7 @@ relative imports, absolute imports of the author's own package, module objects
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 
 import kit
+import kit._export
 from kit._export import RoundTripError
-from tests.export.conftest import MODULE_UUID
+from tests.export.conftest import MODULE_UUID, run_generated_tests
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -43,17 +45,6 @@ def import_from(monkeypatch: pytest.MonkeyPatch):
     yield load
     for package in imported:
         _forget(package)
-
-
-def _run_generated_tests(target: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
-    )
 
 
 def _findings(target: Path) -> list[str]:
@@ -103,18 +94,15 @@ def test_the_example_package_exports_with_its_relative_imports(tmp_path: Path, i
     assert "from acme_modules import AcmeModule\n" in trigger
     assert "class LoginTriggerConfiguration(BaseModel):" in trigger and "class SuspiciousLogin(BaseModel):" in trigger
     assert "AuditConnectorConfiguration" not in trigger  # models of the other component stay there
-    # `from __future__ import annotations` stays first in every file whose source used it
-    for name, text in code.items():
-        assert text.startswith("from __future__ import annotations\n\n"), name
     # the fake API of the example is used by nobody's code: not exported
     assert "fake_api" not in everything and "audit_event" not in everything
     # third-party imports stay imports and become dependencies
     pyproject = (target / "pyproject.toml").read_text()
     dependencies = pyproject.split("[tool.poetry.dependencies]\n")[1].split("\n\n")[0].splitlines()
-    assert dependencies == ['python = ">=3.10,<3.13"', 'sekoia-automation-sdk = "^1.23"', 'pydantic = "*"', 'requests = "*"']
+    assert dependencies == ['python = ">=3.11,<3.13"', 'sekoia-automation-sdk = "^1.23"', 'pydantic = "*"', 'requests = "*"']
 
     assert _findings(target) == ["poetry.lock: $: missing"]
-    proc = _run_generated_tests(target)
+    proc = run_generated_tests(target, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed" in proc.stdout
 
@@ -163,7 +151,7 @@ def test_the_example_exports_from_the_notebook_style_absolute_imports(tmp_path: 
     assert "from shop_modules import ShopModule\n" in action
     assert "class OrderArguments(BaseModel):" in action
     assert _findings(target) == ["poetry.lock: $: missing"]
-    proc = _run_generated_tests(target)
+    proc = run_generated_tests(target, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -224,8 +212,6 @@ class WatchModule(Module):
 """
 
 COMPONENTS = """\
-from __future__ import annotations
-
 import time
 
 from kit.action import Action
@@ -300,7 +286,7 @@ def test_helpers_in_a_sibling_module_are_exported(tmp_path: Path, import_from) -
     # requests is imported only by the helper nobody uses: not a dependency
     assert "requests =" not in (target / "pyproject.toml").read_text()
     assert _findings(target) == ["poetry.lock: $: missing"]
-    proc = _run_generated_tests(target)
+    proc = run_generated_tests(target, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -326,8 +312,34 @@ def test_a_module_object_passed_around_is_copied_whole(tmp_path: Path, import_fr
     kit.export(ReadTable, to=target, name="Tools", **OPTIONS)
     table = (target / "tools_modules" / "table.py").read_text()
     assert "RED = 1" in table and "BLUE = 2" in table and "def names():" in table
-    proc = _run_generated_tests(target)
+    proc = run_generated_tests(target, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_configuration_annotated_with_a_string_is_refused(tmp_path: Path, import_from) -> None:
+    src = tmp_path / "src"
+    (src / "future").mkdir(parents=True)
+    (src / "future" / "__init__.py").write_text("")
+    (src / "future" / "components.py").write_text(
+        "from __future__ import annotations\n\n" + COMPONENTS.replace("from . import helpers\n", "").replace(
+            "from .helpers import clean\n", "clean = str.strip\n"
+        ).replace(".models import", "future.models import").replace(
+            "helpers.valid(name.removeprefix(helpers.PREFIX))", "name"
+        )
+    )
+    (src / "future" / "models.py").write_text(MODELS.replace("from .constants import DEFAULT_FREQUENCY\n", "DEFAULT_FREQUENCY = 30\n"))
+    import_from(src, "future")
+    from future.components import NameWatch
+
+    with pytest.raises(kit._export.ExportError) as info:
+        kit.export(NameWatch, to=tmp_path / "F", name="Future", **OPTIONS)
+    assert str(info.value) == (
+        "NameWatch.configuration is annotated with the string 'WatchConfiguration' (`from __future__ import "
+        f"annotations` in {src / 'future' / 'components.py'}): the real SDK does not evaluate that annotation and "
+        "fails with `isinstance() arg 2 must be a type` when it sets the configuration; remove `from __future__ "
+        "import annotations` from that file and export again"
+    )
+    assert not (tmp_path / "F").exists()
 
 
 # -- import kit; kit.Trigger -----------------------------------------------------------
@@ -372,7 +384,7 @@ def test_attribute_style_kit_imports_are_rewritten(tmp_path: Path, import_from) 
     assert "from sekoia_automation.trigger import Trigger\n" in trigger
     assert "class Ping(Trigger):" in trigger
     assert "kit" not in init + trigger
-    proc = _run_generated_tests(target)
+    proc = run_generated_tests(target, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -417,13 +429,15 @@ def test_the_generated_test_fails_when_the_component_crashes(tmp_path: Path, imp
     target = tmp_path / "C"
     kit.export(Crashing, Polling, Failing, to=target, name="Crash", **OPTIONS)
     polling_test = (target / "tests" / "test_trigger_polling.py").read_text()
-    assert "# TODO: register the answers of the API the component calls" in polling_test
-    assert "TODO" not in (target / "tests" / "test_trigger_crashing.py").read_text()
-    proc = _run_generated_tests(target)
+    assert "@pytest.mark.skip(\n    reason=\"no recorded HTTP answers for Polling" in polling_test
+    assert "pytest.mark.skip" not in (target / "tests" / "test_trigger_crashing.py").read_text()
+    proc = run_generated_tests(target, tmp_path, "-rs")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "3 failed" in proc.stdout, proc.stdout
+    assert "2 failed, 1 skipped" in proc.stdout, proc.stdout
     assert "RuntimeError: boom" in proc.stdout
-    assert "no fake response is registered for GET https://api.crash.test/items" in proc.stdout
+    assert (
+        "SKIPPED [1] tests/test_trigger_polling.py:"
+    ) in proc.stdout and "no recorded HTTP answers for Polling: add the API's answers to" in proc.stdout
     assert "ValueError" in proc.stdout and "bad input" in proc.stdout
 
     # with the API's answers given to export, the polling trigger's test passes
@@ -433,11 +447,22 @@ def test_the_generated_test_fails_when_the_component_crashes(tmp_path: Path, imp
         examples={"Polling": {"http": [{"method": "GET", "url": "https://api.crash.test/items", "json": []}]}},
         **OPTIONS,
     )
-    assert "http.add(method='GET', url='https://api.crash.test/items', json=[])" in (
-        target / "tests" / "test_trigger_polling.py"
-    ).read_text()
-    proc = _run_generated_tests(target)
+    assert json.loads((target / "tests" / "data" / "recorded_trigger_polling.json").read_text())["http"] == [
+        {"method": "GET", "url": "https://api.crash.test/items", "json": []}
+    ]
+    proc = run_generated_tests(target, tmp_path)
     assert "2 failed, 1 passed" in proc.stdout, proc.stdout
+
+    # a wrong answer makes the component log an error, and its test fails on it
+    target = tmp_path / "C3"
+    kit.export(
+        Crashing, Polling, Failing, to=target, name="Crash",
+        examples={"Polling": {"http": [{"method": "GET", "url": "https://api.crash.test/items", "status": 500}]}},
+        **OPTIONS,
+    )
+    proc = run_generated_tests(target, tmp_path)
+    assert "3 failed" in proc.stdout, proc.stdout
+    assert "500 Server Error" in proc.stdout and "poll failed" in proc.stdout
 
 
 def test_a_round_trip_failure_in_a_followed_module_points_at_its_file(tmp_path: Path, import_from) -> None:

@@ -1,7 +1,7 @@
 """The exported module in a fresh virtual environment with the real sekoia-automation-sdk.
 
-Installs the module's dependencies (from its pyproject.toml) from PyPI plus kit from this
-checkout, then: imports the components on the real SDK, runs the SDK's own
+Installs the module's dependencies and dev dependencies (from its pyproject.toml) from PyPI, and
+not kit, then: imports the components on the real SDK, runs the SDK's own
 ``sekoia-automation generate-files-from-code`` on a copy and compares its manifests with
 kit's, and runs the module's generated tests. Runs in CI (marker ``venv``); a few minutes.
 """
@@ -17,9 +17,6 @@ from pathlib import Path
 import pytest
 
 from tests.export.conftest import export_sample
-
-KIT_ROOT = Path(__file__).resolve().parents[2]
-
 
 def _run(cmd: list[str], cwd: Path, timeout: int = 420) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
@@ -46,6 +43,11 @@ def _requirements(pyproject: Path) -> list[str]:
 def test_exported_module_runs_on_the_real_sdk_in_a_fresh_venv(tmp_path: Path) -> None:
     module_dir = tmp_path / "Acme"
     export_sample(module_dir)
+    # Poetry resolves the module as written (the repository's CI starts with `poetry install`)
+    poetry = shutil.which("poetry")
+    assert poetry, "poetry is a test dependency (pip install -e '.[test]')"
+    _run([poetry, "lock"], module_dir)
+    _run([poetry, "check", "--lock"], module_dir)
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path)
     python = venv / "bin" / "python"
@@ -53,9 +55,11 @@ def test_exported_module_runs_on_the_real_sdk_in_a_fresh_venv(tmp_path: Path) ->
     assert "sekoia-automation-sdk>=1.23,<2" in requirements
     uv = shutil.which("uv")
     if uv:
-        _run([uv, "pip", "install", "--python", str(python), *requirements, str(KIT_ROOT)], tmp_path)
+        _run([uv, "pip", "install", "--python", str(python), *requirements], tmp_path)
     else:
-        _run([str(python), "-m", "pip", "install", "-q", *requirements, str(KIT_ROOT)], tmp_path)
+        _run([str(python), "-m", "pip", "install", "-q", *requirements], tmp_path)
+    missing = subprocess.run([str(python), "-c", "import kit"], capture_output=True, text=True, cwd=tmp_path)
+    assert "No module named 'kit'" in missing.stderr, "kit must not be installed where the module's tests run"
 
     # the package imports on the real SDK, without kit
     _run(
@@ -85,6 +89,6 @@ def test_exported_module_runs_on_the_real_sdk_in_a_fresh_venv(tmp_path: Path) ->
         assert list(ours) == list(theirs), name
     assert json.loads((copy / "manifest.json").read_text()) == json.loads((module_dir / "manifest.json").read_text())
 
-    # the generated tests pass there
+    # the generated tests pass there, with no kit installed
     proc = _run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], module_dir)
-    assert "3 passed" in proc.stdout
+    assert "3 passed" in proc.stdout, proc.stdout

@@ -1,0 +1,530 @@
+"""The tests export writes for each component: pytest on the real SDK, no kit needed.
+
+A module repository runs its tests with the real ``sekoia-automation-sdk`` and without kit, so
+a generated test is written the way the repository's own tests are: the component is built
+with its module and a ``tmp_path`` data path, the calls that reach the platform
+(``send_normalized_event``, ``push_events_to_intakes``, ``log``, ``log_exception``) are
+``Mock`` objects, HTTP is answered by ``requests-mock`` (``aioresponses`` for aiohttp code).
+
+With a recorded run (``kit.export(..., simulations=[sim])``) the test replays it: the same
+configuration, the HTTP answers the component received (in their order), the same clock
+(freezegun, ticking by what the loop slept, as kit's virtual clock did) and the same number
+of turns of the run loop: the daemon is stopped at the pause where the recording ended. It
+then compares what was sent with what kit recorded. The recording is a JSON file next to
+the test (``tests/data/recorded_<stem>.json``), so it can be read and edited.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Iterable, Mapping
+
+from ._manifests import ExportError, component_kind
+from ._package import _import_groups, component_stem
+from ._pyproject import AIOHTTP_TEST_LIBRARIES, TEST_LIBRARIES
+from ._templates import sample_object
+
+# the most events a recording keeps to compare; the count is always compared
+RECORDED_EVENTS_LIMIT = 500
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy of a recorded value (frozen mappings, tuples, models, datetimes...)."""
+    from kit._platform._records import thaw
+
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    return json.loads(json.dumps(thaw(value), default=str))
+
+
+def _maybe_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
+    """``(class name, recording)`` of a stepped simulation or an action record.
+
+    Secret values (the platform masks them in logs) become ``"REDACTED"``; query strings are
+    dropped from the URLs so the answers match the replayed requests whatever their query.
+    """
+    from kit._platform._records import ActionRecord
+
+    if isinstance(run, ActionRecord):
+        return run.action, {
+            "start": run.time.isoformat(),
+            "arguments": _plain(run.arguments),
+            "http": _answers(run.http),
+            "results": _plain(run.results),
+            "outputs": _plain(run.outputs),
+            "error": run.error,
+        }
+    host = getattr(run, "_host", None)
+    if host is None:
+        raise ExportError(
+            f"simulations=[...]: {run!r} is neither a simulation from platform.load(...) nor the record "
+            "of platform.run_action(...)"
+        )
+    secrets = set(host.mask.values)
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {k: scrub(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [scrub(v) for v in value]
+        if isinstance(value, str) and value in secrets:
+            return "REDACTED"
+        return value
+
+    reports = list(run.reports)
+    start = reports[0].start if reports else run.platform.clock.now()
+    intake = host.intake
+    strings = intake.rows()[0]
+    recording: dict[str, Any] = {
+        "start": start.astimezone(UTC).isoformat() if isinstance(start, datetime) else str(start),
+        "steps": len(reports),
+        "finished": bool(reports) and reports[-1].status in ("finished", "crashed"),
+        "module_configuration": _plain(scrub(host.module_configuration)) if host.module_configuration else {},
+        "configuration": _plain(scrub(host.configuration)) if host.configuration else {},
+        "http": _answers(host.http),
+        "events": [{"name": r.event_name, "event": _plain(r.event)} for r in host.runs],
+        "pushed_count": intake.pushed,
+        "pushed": [_maybe_json(s) for s in strings[:RECORDED_EVENTS_LIMIT]],
+        "errors": len(host.errors),
+    }
+    return run.component.__name__, recording
+
+
+def _answers(calls: Iterable[Any]) -> list[dict[str, Any]]:
+    answers = []
+    for call in calls:
+        if call.status is None or call.response_body is None or "... <" in call.response_body[-40:]:
+            continue  # no answer, or a body kit truncated: it cannot be replayed
+        answer: dict[str, Any] = {"method": call.method, "url": call.url.split("?", 1)[0], "status": call.status}
+        try:
+            answer["json"] = json.loads(call.response_body)
+        except ValueError:
+            answer["body"] = call.response_body
+        answers.append(answer)
+    return answers
+
+
+def recordings(runs: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """``{class name: recording}`` of ``kit.export(..., simulations=...)`` (an action record
+    names its action by its display name: :func:`example_for` finds it by either)."""
+    return dict(recording_of(run) for run in runs)
+
+
+def example_for(examples: Mapping[str, Any] | None, cls: type) -> Mapping[str, Any] | None:
+    """The ``examples`` entry of ``cls``: by class name, else by its display name."""
+    from ._manifests import display_name
+
+    examples = examples or {}
+    return examples.get(cls.__name__) or examples.get(display_name(cls))
+
+
+def _sdk_loop(cls: type) -> str | None:
+    """``"next_run"``/``"async_next_run"`` when ``cls`` keeps the SDK connector's own run loop."""
+    from kit.aio.connector import AsyncConnector
+    from kit.connector import Connector
+
+    if issubclass(cls, AsyncConnector):
+        return "async_next_run" if cls.run is AsyncConnector.run and cls.async_run is AsyncConnector.async_run else None
+    if issubclass(cls, Connector) and cls.run is Connector.run:
+        return "next_run"
+    return None
+
+
+def _is_async(cls: type) -> bool:
+    return any(base.__name__ == "AsyncConnector" for base in cls.__mro__)
+
+
+def _py(value: Any) -> str:
+    return repr(value)
+
+
+def write_component_test(
+    cls: type,
+    *,
+    component_module: str,
+    module_import: tuple[str, str],
+    component_manifest: dict,
+    module_manifest: dict,
+    example: Mapping[str, Any] | None,
+    http: str | None,
+) -> tuple[dict[str, str], list[str]]:
+    """The files of ``cls``'s generated test (``{relative path: text}``) and the libraries it imports.
+
+    Args:
+        component_module: the dotted module the class is imported from.
+        module_import: ``(dotted module, class name)`` of the module class main.py uses.
+        example: a recording (:func:`recording_of`) or ``examples=`` values of the class.
+        http: ``"requests"``, ``"aiohttp"`` or None: the HTTP client the component's code imports.
+    """
+    kind = component_kind(cls)
+    stem = component_stem(cls)
+    example = dict(example or {})
+    recorded = "start" in example
+    data = dict(example)
+    if kind == "action":
+        if "arguments" not in data:
+            data["arguments"] = data.pop("configuration", None) or sample_object(component_manifest.get("arguments") or {})
+    elif "configuration" not in data:
+        data["configuration"] = sample_object(component_manifest.get("arguments") or {})
+    if not data.get("module_configuration"):
+        data["module_configuration"] = sample_object(module_manifest.get("configuration") or {})
+    data.setdefault("http", [])
+    if kind != "action":
+        data.setdefault("steps", 1)
+    client = "aiohttp" if http == "aiohttp" else "requests"
+    libraries = list(AIOHTTP_TEST_LIBRARIES if client == "aiohttp" else TEST_LIBRARIES)
+    data_file = f"tests/data/recorded_{stem}.json"
+    render = _action_test if kind == "action" else _daemon_test
+    text = render(cls, stem, component_module, module_import, recorded, data, http is not None and client)
+    return {f"tests/test_{stem}.py": text, data_file: json.dumps(data, indent=2, ensure_ascii=False) + "\n"}, libraries
+
+
+def _header(cls: type, recorded: bool, data: Mapping[str, Any], what: str) -> str:
+    if recorded:
+        origin = (
+            f"It replays the run of {cls.__name__} that kit recorded ({what}): the same configuration, the\n"
+            "HTTP answers it received, in their order, on the same clock; then it compares what the\n"
+            "component sent with the recording."
+        )
+    else:
+        origin = (
+            f"kit had no recorded run of {cls.__name__}: the configuration comes from the manifest's\n"
+            "schemas (kit.export(..., simulations=[sim]) writes a test that replays a stepped run)."
+        )
+    return f'''"""Test of {cls.__name__}, written by kit.
+
+{origin}
+Its data is in tests/data/recorded_{component_stem(cls)}.json. Edit both freely: kit does not
+overwrite a test you changed.
+"""
+'''
+
+
+def _skip_without_answers(cls: type, recorded: bool, data: Mapping[str, Any], http: str | bool) -> str:
+    if recorded or data.get("http") or not http:
+        return ""
+    return (
+        "@pytest.mark.skip(\n"
+        f'    reason="no recorded HTTP answers for {cls.__name__}: add the API\'s answers to "\n'
+        f"    'tests/data/recorded_{component_stem(cls)}.json (\"http\") and remove this mark'\n"
+        ")\n"
+    )
+
+
+_ANSWERS_REQUESTS = '''
+
+def register_answers(http, answers):
+    """Answer each (method, URL) with its recorded responses, in order (the last one repeats)."""
+    responses = {}
+    for answer in answers:
+        response = {"status_code": answer.get("status", 200)}
+        if "json" in answer:
+            response["json"] = answer["json"]
+        else:
+            response["text"] = answer.get("body", "")
+        responses.setdefault((answer["method"], answer["url"]), []).append(response)
+    for (method, url), listed in responses.items():
+        http.register_uri(method, url, listed)
+'''
+
+_ANSWERS_AIOHTTP = '''
+
+class Response(ClientResponse):
+    """aioresponses builds responses without the ``stream_writer`` aiohttp 3.14 requires
+    (pnuckowski/aioresponses#289); this gives it one while that is open."""
+
+    def __init__(self, *args, **kwargs):
+        if "stream_writer" in inspect.signature(ClientResponse.__init__).parameters:
+            kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
+        super().__init__(*args, **kwargs)
+
+
+def register_answers(http, answers):
+    """Answer the recorded requests in order; a URL matches whatever its query string."""
+    for answer in answers:
+        body = {"payload": answer["json"]} if "json" in answer else {"body": answer.get("body", "")}
+        url = re.compile(re.escape(answer["url"]) + r"(\\?.*)?$")
+        http.add(url, method=answer["method"], status=answer.get("status", 200), response_class=Response, **body)
+'''
+
+_AS_JSON = '''
+
+def as_json(value):
+    """What the platform receives of ``value``: models dumped, JSON strings parsed."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    elif hasattr(value, "dict") and hasattr(value, "json"):  # pydantic.v1
+        value = json.loads(value.json())
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return json.loads(json.dumps(value, default=str))
+'''
+
+
+def _imports(stdlib: list[str], third: list[str], local: list[str]) -> str:
+    """The import block, laid out as isort does (the module's own package last)."""
+    groups = _import_groups(stdlib + third) + _import_groups(local)
+    return "\n\n".join(groups) + "\n"
+
+
+def _local_imports(cls: type, component_module: str, module_import: tuple[str, str]) -> list[str]:
+    lines = [f"from {component_module} import {cls.__name__}"]
+    if module_import[1] and module_import[1] != cls.__name__:
+        lines.append(f"from {module_import[0]} import {module_import[1]}")
+    return lines
+
+
+def _action_test(
+    cls: type, stem: str, component_module: str, module_import: tuple[str, str], recorded: bool,
+    data: Mapping[str, Any], http: str | bool,
+) -> str:
+    client = http or "requests"
+    stdlib = ["import json", "from pathlib import Path"]
+    skip = _skip_without_answers(cls, recorded, data, http)
+    third = ["import pytest"] if skip else []
+    if client == "aiohttp":
+        stdlib += ["import inspect", "import re", "from types import SimpleNamespace"]
+        third += ["from aiohttp import ClientResponse", "from aioresponses import aioresponses"]
+    else:
+        third.append("import requests_mock")
+    if recorded:
+        third.append("from freezegun import freeze_time")
+    module_class = module_import[1]
+    text = _header(cls, recorded, data, "an action run") + "\n" + _imports(
+        stdlib, third, _local_imports(cls, component_module, module_import)
+    )
+    text += f'\nRECORDING = json.loads((Path(__file__).parent / "data" / "recorded_{stem}.json").read_text())\n'
+    text += _ANSWERS_AIOHTTP if client == "aiohttp" else _ANSWERS_REQUESTS
+    if recorded:
+        text += _AS_JSON
+    mocker = "aioresponses()" if client == "aiohttp" else "requests_mock.Mocker()"
+    clock = '    with freeze_time(RECORDING["start"]), ' if recorded else "    with "
+    body = f'''
+
+{skip}def test_{stem}(tmp_path):
+    module = {module_class}()
+    module.configuration = RECORDING["module_configuration"]
+    action = {cls.__name__}(module=module, data_path=tmp_path)
+
+{clock}{mocker} as http:
+        register_answers(http, RECORDING["http"])
+        results = action.run(RECORDING["arguments"])
+
+'''
+    if recorded:
+        error = data.get("error")
+        if error is None:
+            body += '    assert action.error_message is None, action.error_message\n'
+            body += '    assert as_json(results) == RECORDING["results"]\n'
+        else:
+            body += '    assert action.error_message is not None  # the recorded run failed too: see RECORDING["error"]\n'
+        body += '    assert action.outputs == RECORDING["outputs"]\n'
+    else:
+        body += "    assert action.error_message is None, action.error_message\n"
+        body += "    print(results)  # kit had no recorded results to compare with\n"
+    return text + body
+
+
+_PAUSES = '''
+
+class Pauses:
+    """The pauses of the run loop (``time.sleep``, waits on the stop event) in this test.
+
+    Each one moves the frozen clock by what it sleeps, as kit's virtual clock did; at the pause
+    where the recorded run ended, the daemon is stopped, so its loop ends there.
+    """
+
+    def __init__(self, daemon, clock, last):
+        self.daemon, self.clock, self.last, self.count = daemon, clock, last, 0
+
+    def sleep(self, seconds=0):
+        self.count += 1
+        if self.clock is not None and seconds:
+            self.clock.tick(seconds)
+        if self.count >= self.last:
+            self.daemon.stop()
+
+    def iteration(self, next_run):
+        """``next_run`` of the SDK's loop: a turn that returns without pausing counts as a pause."""
+
+        def run(*args, **kwargs):
+            before = self.count
+            result = next_run(*args, **kwargs)
+            if self.count == before:
+                self.sleep(0)
+            return result
+
+        return run
+
+
+def log_level(call):
+    """The level of a ``log(message, level="info")`` call."""
+    return call.kwargs.get("level") or (call.args[1] if len(call.args) > 1 else "info")
+
+
+def event_ids(events, *args, **kwargs):
+    """What the intake answers a push: one id per event."""
+    return [str(number) for number, _ in enumerate(events)]
+
+
+class StopEvent(threading.Event):
+    """The daemon's stop event, whose timed waits are pauses."""
+
+    def __init__(self, pauses):
+        super().__init__()
+        self.pauses = pauses
+
+    def wait(self, timeout=None):
+        if not self.is_set():
+            self.pauses.sleep(timeout or 0)
+        return self.is_set()
+'''
+
+_ASYNC_SLEEP = '''
+
+def async_sleep(pauses):
+    """``asyncio.sleep`` of the run loop: a pause that yields to the event loop without waiting."""
+
+    async def sleep(seconds=0, result=None):
+        if seconds:
+            pauses.sleep(seconds)
+        await REAL_ASYNC_SLEEP(0)
+        return result
+
+    return sleep
+
+
+def async_iteration(pauses, next_run):
+    """``async_next_run`` of the SDK's loop: a turn that returns without pausing counts as a pause."""
+
+    async def run(*args, **kwargs):
+        before = pauses.count
+        try:
+            result = await next_run(*args, **kwargs)
+        except Exception:
+            if pauses.count == before and not pauses.daemon.frequency:
+                pauses.sleep(0)  # the SDK's loop logs the error and goes on without sleeping
+            raise
+        if pauses.count == before:
+            pauses.sleep(0)
+        return result
+
+    return run
+'''
+
+
+def _daemon_test(
+    cls: type, stem: str, component_module: str, module_import: tuple[str, str], recorded: bool,
+    data: Mapping[str, Any], http: str | bool,
+) -> str:
+    kind = component_kind(cls)
+    is_async = _is_async(cls)
+    client = http or "requests"
+    variable = "connector" if kind == "connector" else "trigger"
+    stdlib = ["import json", "import threading", "from pathlib import Path", "from unittest.mock import Mock, patch"]
+    if is_async:
+        stdlib += ["import asyncio", "from unittest.mock import AsyncMock"]
+    third = ["import pytest"]
+    if client == "aiohttp":
+        stdlib += ["import inspect", "import re", "from types import SimpleNamespace"]
+        third += ["from aiohttp import ClientResponse", "from aioresponses import aioresponses"]
+    else:
+        third.append("import requests_mock")
+    third.append("from freezegun import freeze_time")
+    module_class = module_import[1]
+    what = f"{data.get('steps', 1)} step(s) of its run loop"
+    text = _header(cls, recorded, data, what) + "\n" + _imports(
+        stdlib, third, _local_imports(cls, component_module, module_import)
+    )
+    text += f'\nRECORDING = json.loads((Path(__file__).parent / "data" / "recorded_{stem}.json").read_text())\n'
+    if is_async:
+        text += "REAL_ASYNC_SLEEP = asyncio.sleep\n"
+    text += _ANSWERS_AIOHTTP if client == "aiohttp" else _ANSWERS_REQUESTS
+    text += _PAUSES
+    if is_async:
+        text += _ASYNC_SLEEP
+    if recorded:
+        text += _AS_JSON
+    async_mock = f"    {variable}.push_data_to_intakes = AsyncMock(side_effect=event_ids)\n" if is_async else ""
+    fixture = f'''
+
+@pytest.fixture
+def {variable}(tmp_path):
+    module = {module_class}()
+    module.configuration = RECORDING["module_configuration"]
+    {variable} = {cls.__name__}(module=module, data_path=tmp_path)
+    {variable}.configuration = RECORDING["configuration"]
+    # what reaches the platform is recorded by mocks
+    {variable}.send_normalized_event = Mock()
+    {variable}.push_events_to_intakes = Mock(side_effect=event_ids)
+{async_mock}    {variable}.log = Mock()
+    {variable}.log_exception = Mock()
+    return {variable}
+'''
+    mocker = "aioresponses()" if client == "aiohttp" else "requests_mock.Mocker()"
+    freeze = 'freeze_time(RECORDING["start"], real_asyncio=True)' if is_async else 'freeze_time(RECORDING["start"])'
+    if not recorded:
+        freeze = freeze.replace('RECORDING["start"]', '"2024-01-01T00:00:00Z"')
+    patches = ['patch("time.sleep", pauses.sleep)']
+    if is_async:
+        patches.append('patch("asyncio.sleep", async_sleep(pauses))')
+    # the SDK's own loop (Connector.run calling next_run) ends a step of kit's stepper after each turn
+    loop = _sdk_loop(cls)
+    if loop == "next_run":
+        patches.append(f'patch.object({variable}, "next_run", pauses.iteration({variable}.next_run))')
+    elif loop == "async_next_run":
+        patches.append(f'patch.object({variable}, "async_next_run", async_iteration(pauses, {variable}.async_next_run))')
+    if len(patches) == 1:
+        patch_block = f"        with {patches[0]}:\n"
+    else:
+        patch_block = "        with (\n" + "".join(f"            {p},\n" for p in patches) + "        ):\n"
+    run = f'''
+
+{_skip_without_answers(cls, recorded, data, http)}def test_{stem}({variable}):
+    with (
+        {freeze} as clock,
+        {mocker} as http,
+    ):
+        register_answers(http, RECORDING["http"])
+        pauses = Pauses({variable}, clock, last=RECORDING["steps"])
+        {variable}._stop_event = StopEvent(pauses)
+        watchdog = threading.Timer(60, {variable}.stop)  # a loop that never pauses is stopped, not waited for
+        watchdog.daemon = True
+        watchdog.start()
+{patch_block}            {variable}.run()
+        watchdog.cancel()
+
+'''
+    checks = []
+    if data.get("errors"):
+        checks.append("    # the recorded run had errors: the component may log them here too")
+    else:
+        checks.append(f"    {variable}.log_exception.assert_not_called()")
+        checks.append(
+            f'    errors = [c for c in {variable}.log.call_args_list if log_level(c) in ("error", "critical")]'
+        )
+        checks.append("    assert not errors, errors")
+    if recorded:
+        checks.append(
+            f"    sent = [{{\"name\": c.args[0], \"event\": as_json(c.args[1])}} for c in {variable}.send_normalized_event.call_args_list]"
+        )
+        checks.append('    assert sent == RECORDING["events"]')
+        pushes = f"{variable}.push_events_to_intakes.call_args_list"
+        if is_async:
+            pushes += f" + {variable}.push_data_to_intakes.call_args_list"
+        checks.append(f"    pushes = {pushes}")
+        checks.append('    pushed = [as_json(e) for c in pushes for e in c.kwargs.get("events", c.args[0] if c.args else [])]')
+        checks.append('    assert len(pushed) == RECORDING["pushed_count"]')
+        checks.append('    assert pushed[: len(RECORDING["pushed"])] == RECORDING["pushed"]')
+    return text + fixture + run + "\n".join(checks) + "\n"
