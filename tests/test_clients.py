@@ -173,8 +173,16 @@ def on_to_thread(function):
     return asyncio.run(main())
 
 
+def on_timer(function):
+    result = {}
+    timer = threading.Timer(5, lambda: result.update(value=function()))
+    timer.start()
+    timer.join()
+    return result["value"]
+
+
 KINDS = {"main": (on_main, "main"), "Thread": (on_thread, "fetcher"), "ThreadPoolExecutor": (on_pool, "pool_0"),
-         "asyncio.to_thread": (on_to_thread, "asyncio_0")}
+         "asyncio.to_thread": (on_to_thread, "asyncio_0"), "Timer": (on_timer, "Thread-1")}
 
 
 class Caller(kit.Connector):
@@ -194,7 +202,8 @@ class Caller(kit.Connector):
 def run_component(platform, call):
     component = type("Caller", (Caller,), {"call": staticmethod(call)})
     sim = platform.load(component, configuration={"intake_key": "k"})
-    report = sim.step()
+    sim.run_until(lambda _: component.result is not None, max_steps=3)  # a Timer's call is in the second step
+    report = sim.last
     assert report.status == "paused"
     if isinstance(component.result, BaseException):
         raise component.result
@@ -246,7 +255,7 @@ def asyncio_stream():
     return asyncio.run(main())
 
 
-@pytest.mark.parametrize("kind", ["Thread", "ThreadPoolExecutor"])
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind != "main"])
 @pytest.mark.parametrize("opener", [raw_socket, asyncio_stream], ids=["socket", "asyncio.open_connection"])
 def test_other_connections_from_component_threads_are_refused_and_recorded(platform, opener, kind):
     runner, thread = KINDS[kind]
