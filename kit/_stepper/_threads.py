@@ -338,6 +338,16 @@ def _executor_init(self: Any, *args: Any, **kwargs: Any) -> None:
 
 _real_executor_init: Any = None
 _real_popen_init: Any = None
+_real_cached_property_get: Any = None
+
+
+def _cached_property_get(self: Any, instance: Any, owner: Any = None) -> Any:
+    # Python 3.11's cached_property holds one lock per property (for every instance) while it
+    # computes: a group thread pausing in there (a back-off sleep) makes the others wait for it.
+    # (Only called while the value is not cached: the instance's __dict__ answers afterwards.)
+    if instance is not None and not isinstance(self.__dict__.get("lock"), GroupRLock) and _member() is not None:
+        self.lock = GroupRLock()
+    return _real_cached_property_get(self, instance, owner)
 
 
 def _popen_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -349,7 +359,7 @@ def _popen_init(self: Any, *args: Any, **kwargs: Any) -> None:
 
 def install() -> None:
     """Install the patches and register the component-side ``threading``/``queue`` modules (idempotent)."""
-    global _installed, _real_executor_init, _real_popen_init, _Member, WorkerStopped
+    global _installed, _real_executor_init, _real_popen_init, _real_cached_property_get, _Member, WorkerStopped
     if _installed:
         return
     with _lock:
@@ -370,7 +380,12 @@ def install() -> None:
         threading.Semaphore.__enter__ = _semaphore_acquire  # type: ignore[method-assign]
         _queue_module.Queue.get = _queue_get  # type: ignore[method-assign]
         _queue_module.Queue.put = _queue_put  # type: ignore[method-assign]
+        import functools
         import subprocess
+
+        if "lock" in vars(functools.cached_property(lambda _: None)):  # Python < 3.12
+            _real_cached_property_get = functools.cached_property.__get__
+            functools.cached_property.__get__ = _cached_property_get  # type: ignore[method-assign]
 
         _real_popen_init = subprocess.Popen.__init__
         subprocess.Popen.__init__ = _popen_init  # type: ignore[method-assign]

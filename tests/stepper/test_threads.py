@@ -10,6 +10,7 @@ consumer thread that dies and is restarted by its connector.  Every HTTP answer 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import queue
 import re
@@ -915,3 +916,39 @@ def test_two_connectors_with_threads_share_the_platform_clock(platform):
     calls = platform.http_calls
     assert calls["time"].is_monotonic_increasing
     assert set(calls["component"]) == {"streams", "pages"}
+
+
+class TokenConsumer(threading.Thread):
+    """Each consumer logs in once (a ``cached_property`` that backs off with a sleep)."""
+
+    def __init__(self, connector, name):
+        super().__init__(name=name)
+        self.connector = connector
+
+    @functools.cached_property
+    def token(self):
+        time.sleep(2)  # back-off before logging in
+        return f"token-of-{self.name}"
+
+    def run(self):
+        while self.connector.running:
+            self.connector.push_events_to_intakes([{"token": self.token}])
+            time.sleep(60)
+
+
+class TokenConsumers(kit.Connector):
+    def run(self):
+        consumers = [TokenConsumer(self, name) for name in ("one", "two")]
+        for consumer in consumers:
+            consumer.start()
+        while self.running:
+            time.sleep(60)
+
+
+def test_consumers_computing_a_cached_property_while_another_sleeps_in_it(platform):
+    # functools.cached_property (Python 3.11) holds one lock per property while it computes
+    sim = load(platform, TokenConsumers, step_timeout=2)
+    reports = sim.run_for(seconds=5)
+    assert [r.status for r in reports] == ["paused"] * 3
+    assert [r.start.second for r in reports] == [0, 2, 4]
+    assert sim.events["token"].tolist() == ["token-of-one", "token-of-two"]
