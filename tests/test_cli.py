@@ -84,6 +84,15 @@ def test_new_module_then_check_and_generate_files(tmp_path: Path, capsys: pytest
     findings = [line for line in _check_lines(root, capsys)]
     assert any(line.startswith("tests: $: tests/ holds no test") for line in findings)
 
+    # main.py registers the action under another name, as many modules do: the new JSON follows it
+    (root / "action_request.json").unlink()
+    main_py = root / "main.py"
+    main_py.write_text(main_py.read_text().replace('"Request")', '"request")'))
+    assert main(["generate-files", str(root)]) == 0
+    capsys.readouterr()
+    assert json.loads((root / "action_request.json").read_text())["docker_parameters"] == "request"
+    assert '    module.register(Request, "request")\n' in main_py.read_text()
+
 
 def _check_lines(root: Path, capsys: pytest.CaptureFixture) -> list[str]:
     assert main(["check", str(root)]) == 1

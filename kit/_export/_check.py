@@ -514,6 +514,12 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
                 out.add(source, "$", problem, "change the import, then run kit generate-files")
             if model is not None:
                 mixed.add(model)
+    from ._edit import pydantic_major_problems
+
+    pyproject_text = (root / "pyproject.toml").read_text() if (root / "pyproject.toml").is_file() else None
+    for cls in (c for _, c in checked):
+        for problem in pydantic_major_problems(root / "pyproject.toml", pyproject_text, [cls]):
+            out.add(_relative_source(root, cls), "$", problem.replace(" and export again", ""), "change the model's import")
     for docker, cls in checked:
         kind = component_kind(cls)
         if docker not in by_docker:

@@ -204,23 +204,52 @@ def _pydantic_major(model: Any) -> int | None:
     return 1 if isinstance(model, type) and issubclass(model, v1.BaseModel) else None
 
 
-def _check_pydantic_major(root: Path, pyproject_text: str | None, components: list[type]) -> None:
+def check_pydantic_major(pyproject: Path, pyproject_text: str | None, components: list[type]) -> None:
+    """Refuse an action whose arguments model is of the pydantic major the pinned SDK cannot validate
+    (:func:`pydantic_major_problems`).
+
+    Raises:
+        ExportError: the first problem.
+    """
+    problems = pydantic_major_problems(pyproject, pyproject_text, components)
+    if problems:
+        raise ExportError(problems[0])
+
+
+def pydantic_major_problems(pyproject: Path, pyproject_text: str | None, components: list[type]) -> list[str]:
+    """Actions whose arguments model is of the pydantic major the pinned SDK cannot validate.
+
+    The SDK before 1.23 wraps ``run`` with ``pydantic.v1.validate_arguments`` (a v2 model fails
+    there), 1.23 and later with pydantic v2's ``validate_call``, which fails on a ``pydantic.v1``
+    model (``TypeError: BaseModel.validate() takes 2 positional arguments but 3 were given``).
+    """
     constraint = sdk_constraint(pyproject_text or "")
     lowest = lowest_version(constraint)
-    if lowest is None or lowest >= (1, 23):
-        return
+    problems: list[str] = []
+    if lowest is None:
+        return problems
     for cls in components:
         if component_kind(cls) != "action":
             continue
         model = arguments_model(cls)
-        if model is not None and _pydantic_major(model) == 2:
-            raise ExportError(
+        major = _pydantic_major(model) if model is not None else None
+        if lowest < (1, 23) and major == 2:
+            problems.append(
                 f"{cls.__name__}: its arguments model {model.__name__} is a pydantic v2 model, but "
-                f"{root / 'pyproject.toml'} pins sekoia-automation-sdk {constraint!r}, and the SDK before 1.23 "
+                f"{pyproject} pins sekoia-automation-sdk {constraint!r}, and the SDK before 1.23 "
                 "validates action arguments with pydantic v1 (the action would fail at run time there); write the "
                 "model with `from pydantic.v1 import BaseModel, Field`, or raise the pin to \"^1.23\" in "
                 "pyproject.toml and export again"
             )
+        if lowest >= (1, 23) and major == 1:
+            problems.append(
+                f"{cls.__name__}: its arguments model {model.__name__} is a pydantic.v1 model, but {pyproject} "
+                f"pins sekoia-automation-sdk {constraint!r}, and the SDK since 1.23 validates action arguments with "
+                "pydantic v2's validate_call, which fails on it at run time (TypeError: BaseModel.validate() takes 2 "
+                "positional arguments but 3 were given); write the model with `from pydantic import BaseModel, "
+                "Field`, or pin the SDK below 1.23 and export again"
+            )
+    return problems
 
 
 def _bump_manifest(text: str, old: str, new: str) -> str:
@@ -282,7 +311,7 @@ def export_into(
     keep = frozenset({package_name})
     registered = main.registered()
     pyproject_text = read_text(target / "pyproject.toml")
-    _check_pydantic_major(target, pyproject_text, components)
+    check_pydantic_major(target / "pyproject.toml", pyproject_text, components)
 
     files: dict[str, str] = {}
     added: list[type] = []

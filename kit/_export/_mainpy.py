@@ -43,7 +43,6 @@ class MainFile:
 
     text: str
     imports: dict[str, str]
-    import_lines: dict[str, int]
     module_class: str | None
     module_variable: str | None
     registrations: tuple[MainRegistration, ...]
@@ -83,13 +82,11 @@ def parse_main(text: str, origin: str = "main.py") -> MainFile:
         raise ExportError(f"{origin}, line {exc.lineno}: does not parse ({exc.msg}); fix it before exporting") from None
     lines = text.splitlines()
     imports: dict[str, str] = {}
-    import_lines: dict[str, int] = {}
     last_import = 0
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             for alias in node.names:
                 imports[alias.asname or alias.name] = node.module
-                import_lines[alias.asname or alias.name] = node.lineno
             last_import = max(last_import, node.end_lineno or node.lineno)
         elif isinstance(node, ast.Import):
             last_import = max(last_import, node.end_lineno or node.lineno)
@@ -142,7 +139,6 @@ def parse_main(text: str, origin: str = "main.py") -> MainFile:
     return MainFile(
         text=text,
         imports=imports,
-        import_lines=import_lines,
         module_class=module_class,
         module_variable=module_variable,
         registrations=tuple(registrations),

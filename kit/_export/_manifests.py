@@ -250,8 +250,10 @@ def set_output_calls(cls: type) -> list[str]:
     return found
 
 
-def component_manifest(cls: type, module_uuid: str, existing: dict | None = None) -> dict:
+def component_manifest(cls: type, module_uuid: str, existing: dict | None = None, docker: str | None = None) -> dict:
     """The manifest of one component, merged into ``existing`` (its current JSON) if given.
+
+    ``docker`` is the name ``main.py`` registers the class as (default: the class name).
 
     What the author owns in ``existing`` is kept: the uuid, ``docker_parameters`` (what
     ``main.py`` registers the class as), the ``name`` and ``description`` (the module format
@@ -266,7 +268,7 @@ def component_manifest(cls: type, module_uuid: str, existing: dict | None = None
         "name": name,
         "description": description or name,
         "uuid": str(_uuid.uuid5(_uuid.UUID(module_uuid), name)),
-        "docker_parameters": cls.__name__,
+        "docker_parameters": docker or cls.__name__,
         "arguments": {},
     }
     if kind == "action":
@@ -385,5 +387,5 @@ def generate_manifests(
         kind = component_kind(cls)
         docker = (registered or {}).get(cls.__name__, cls.__name__)
         file_name, current = by_docker.get((kind, docker), (manifest_file_name(kind, display_name(cls)), None))
-        out[file_name] = component_manifest(cls, module_uuid, current)
+        out[file_name] = component_manifest(cls, module_uuid, current, docker)
     return out

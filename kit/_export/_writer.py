@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ._edit import lock_module
+from ._edit import check_pydantic_major, lock_module
 from ._fs import STATE_FILE, dump_state, load_state, read_text, sha256, unified_diff, write_atomic
 from ._manifests import (
     ExportError,
@@ -439,6 +439,10 @@ def export(
         description=manifest.get("description") or "",
         dependencies=distributions_for(pkg.third_party, exclude={package_name}),
         dev_dependencies=test_libraries,
+    )
+    # the pin that will hold: the author's pyproject.toml when there is one (kit keeps it)
+    check_pydantic_major(
+        target / "pyproject.toml", read_text(target / "pyproject.toml") or files["pyproject.toml"], components
     )
     files["Dockerfile"] = DOCKERFILE
     if not (target / "logo.png").exists():

@@ -273,3 +273,37 @@ def test_export_module_magic_edits_an_existing_module(module_dir: Path) -> None:
         shell.run_line_magic("unload_ext", "kit")
         for name in ("CountLabelsAction", "CountLabelsArguments", "count_labels"):
             shell.user_ns.pop(name, None)
+
+
+def test_a_pydantic_v1_arguments_model_is_refused_for_an_sdk_since_1_23(tmp_path: Path) -> None:
+    source = tmp_path / "src4" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION)  # pydantic.v1, as in Sekoia's tutorial
+    target = tmp_path / "New"
+    with pytest.raises(kit._export.ExportError) as info:
+        kit.export(import_file(source).CountLabelsAction, to=target, name="New", lock=False)
+    assert str(info.value) == (
+        f"CountLabelsAction: its arguments model CountLabelsArguments is a pydantic.v1 model, but "
+        f"{target / 'pyproject.toml'} pins sekoia-automation-sdk '^1.23', and the SDK since 1.23 validates action "
+        "arguments with pydantic v2's validate_call, which fails on it at run time (TypeError: BaseModel.validate() "
+        "takes 2 positional arguments but 3 were given); write the model with `from pydantic import BaseModel, "
+        "Field`, or pin the SDK below 1.23 and export again"
+    )
+    assert not target.exists()
+
+
+def test_kit_check_reports_an_arguments_model_the_pinned_sdk_cannot_validate(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src5" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION)
+    kit.export(import_file(source).CountLabelsAction, to=module_dir, date="2026-12-04", lock=False)
+    pyproject = module_dir / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"^1.13.0"', '"^1.23"'))
+    findings = [f for f in kit.check(module_dir) if f.file == "suffixes/action_count_labels.py"]
+    assert [str(f) for f in findings] == [
+        "suffixes/action_count_labels.py: $: CountLabelsAction: its arguments model CountLabelsArguments is a "
+        f"pydantic.v1 model, but {pyproject} pins sekoia-automation-sdk '^1.23', and the SDK since 1.23 validates "
+        "action arguments with pydantic v2's validate_call, which fails on it at run time (TypeError: "
+        "BaseModel.validate() takes 2 positional arguments but 3 were given); write the model with `from pydantic "
+        "import BaseModel, Field`, or pin the SDK below 1.23 (fix: change the model's import)"
+    ]
