@@ -316,6 +316,8 @@ class Simulation:
         finally:
             if self._worker is not None:
                 self._worker.kill_processes()
+                if not self._worker.alive:
+                    self._worker.reopen_pools()
 
     def _stop(self, timeout: float) -> str:
         worker = self._worker

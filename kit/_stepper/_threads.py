@@ -302,8 +302,13 @@ class _PoolQueue(_queue_module._PySimpleQueue):  # type: ignore[name-defined]
             return super().get(block, timeout)
         except WorkerStopped:
             executor = self._executor()
-            if executor is not None:
+            if executor is not None and not executor._shutdown:
+                # the worker leaves as at a shutdown (the other idle workers follow); the pool is
+                # reopened when the group has ended (see Worker.reopen_pools)
                 executor._shutdown = True
+                member = _member()
+                if member is not None:
+                    member.group.closed_pools.append(executor)
             return None
 
 

@@ -204,6 +204,7 @@ class Worker(Member):
         self._name_counts: dict[str, int] = {}
         self._adopted = 0  # threads adopted so far
         self.processes: list[Any] = []  # subprocess.Popen objects its threads made
+        self.closed_pools: list[Any] = []  # ThreadPoolExecutors kit shut down to end their idle workers
         self.step_epoch = 0  # counts the controller's resumes: a pause made in a step is due in a later one
 
     # -- worker side -------------------------------------------------------------
@@ -430,6 +431,16 @@ class Worker(Member):
         """The thread of the member running now (the worker's own thread when none)."""
         member = self.running
         return member.thread if member is not None and member.thread is not None else self.thread
+
+    def reopen_pools(self) -> None:
+        """Reopen the thread pools kit shut down to end their idle workers (a pool kept at module
+        level serves the next instance after ``sim.restart()``, as a new process would have one)."""
+        for executor in self.closed_pools:
+            with executor._shutdown_lock:
+                executor._threads = {t for t in executor._threads if t.is_alive()}
+                executor._idle_semaphore = threading.Semaphore(0)
+                executor._shutdown = False
+        self.closed_pools.clear()
 
     def kill_processes(self) -> int:
         """Kill the processes the group's threads started that still run; how many."""

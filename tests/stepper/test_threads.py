@@ -952,3 +952,26 @@ def test_consumers_computing_a_cached_property_while_another_sleeps_in_it(platfo
     assert [r.status for r in reports] == ["paused"] * 3
     assert [r.start.second for r in reports] == [0, 2, 4]
     assert sim.events["token"].tolist() == ["token-of-one", "token-of-two"]
+
+
+MODULE_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shared")
+
+
+class UsesTheModulePool(kit.Connector):
+    def run(self):
+        while self.running:
+            page = MODULE_POOL.submit(lambda: requests.get(f"{API}/a/events").json()).result()
+            self.push_events_to_intakes(page["events"][:1])
+            time.sleep(60)
+
+
+def test_a_thread_pool_kept_at_module_level_serves_the_instance_after_a_restart(platform):
+    register_api(platform)
+    sim = load(platform, UsesTheModulePool)
+    first = sim.step()
+    assert first.events == ['{"stream":"a","id":"a-0"}']
+    sim.restart()
+    second = sim.step()
+    assert (second.status, second.errors, second.events) == ("paused", (), ['{"stream":"a","id":"a-0"}'])
+    assert [c.thread for c in second.http] == ["shared_0"]
+    assert sim.stop() == "stopped"
