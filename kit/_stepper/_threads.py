@@ -6,9 +6,12 @@ and ``Thread.is_alive`` (an adopted thread is done when its member is),
 ``Condition.wait`` (under ``Queue``, ``Semaphore``, futures...), the timed forms of
 ``Condition.wait_for``, ``Semaphore.acquire``, ``Queue.get`` and ``Queue.put`` (the
 standard library measures their timeouts on the real clock), and
-``ThreadPoolExecutor`` (its work queue becomes one the group can wait on).  Each
-replacement looks at the calling thread first: on a thread no kit platform hosts it
-calls the original, so every other thread is untouched.
+``ThreadPoolExecutor`` (its work queue becomes one the group can wait on, also for a
+pool made outside the group), ``subprocess.Popen`` (the group's processes are killed
+when the simulation stops it) and, on Python 3.11, ``functools.cached_property`` (its
+per-property lock becomes a group lock).  Each replacement looks at the calling thread
+first: on a thread no kit platform hosts it calls the original, so every other thread
+is untouched.
 
 Component modules also get, in place of ``threading`` and ``queue``, modules whose
 ``Lock``/``RLock`` and ``SimpleQueue`` are built in Python over those waits: a
@@ -359,7 +362,10 @@ def _popen_init(self: Any, *args: Any, **kwargs: Any) -> None:
     _real_popen_init(self, *args, **kwargs)
     group = getattr(_contexts.get(_get_ident()), "group", None)
     if group is not None:
-        group.processes.append(self)  # killed when the simulation stops the group
+        processes = group.processes
+        if len(processes) >= 16:
+            processes[:] = [p for p in processes if p.returncode is None]  # waited for: nothing to kill
+        processes.append(self)  # killed when the simulation stops the group
 
 
 def install() -> None:
