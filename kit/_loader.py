@@ -55,6 +55,9 @@ class _RewritingLoader(importlib.machinery.SourceFileLoader):
         return self.source_to_code(self.get_data(path), path)
 
     def exec_module(self, module: ModuleType) -> None:
+        from kit._stepper import _threads
+
+        _threads.install()
         super().exec_module(module)
         _runtime.virtualize_namespace(module.__dict__)
 

@@ -264,6 +264,16 @@ def utcnow() -> _RealDatetime:
     return _RealDatetime.fromtimestamp(time(), _datetime_module.timezone.utc)
 
 
+# id(real object) -> (real object, what component modules get instead); filled by kit._stepper._threads
+_namespace_replacements: dict[int, tuple[Any, Any]] = {}
+
+
+def register_namespace_replacements(replacements: dict[Any, Any]) -> None:
+    """Add ``real object -> replacement`` pairs :func:`virtualize_namespace` applies to component modules."""
+    for real, replacement in replacements.items():
+        _namespace_replacements[id(real)] = (real, replacement)
+
+
 def virtualize_namespace(namespace: dict[str, Any]) -> None:
     """Point a component module's ``datetime``/``sleep``/``time`` names at the thread-aware versions.
 
@@ -288,6 +298,10 @@ def virtualize_namespace(namespace: dict[str, Any]) -> None:
             namespace[name] = monotonic
         elif value is _real_monotonic_ns:
             namespace[name] = monotonic_ns
+        else:
+            pair = _namespace_replacements.get(id(value))
+            if pair is not None and pair[0] is value:
+                namespace[name] = pair[1]
 
 
 _STDLIB = _os.path.dirname(_os.path.abspath(threading.__file__))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
+from kit import _runtime
 from kit._platform._intake import IntakeRecorder
 from kit._platform._records import (
     ActionRecord,
@@ -105,6 +106,12 @@ class ComponentHost:
     def _now(self) -> float:
         return self.platform.clock.time()
 
+    @staticmethod
+    def thread() -> str:
+        """The name of the component's thread calling ("" while the component has started no thread)."""
+        context = _runtime.current()
+        return getattr(context, "label", "") if context is not None else ""
+
     def load_config(self, name: str, type_: str = "str", non_exist_ok: bool = False) -> Any:
         values = {
             "module_configuration": self.module_configuration,
@@ -151,14 +158,15 @@ class ComponentHost:
             shutil.copytree(directory, files_path)
             files = tuple(sorted(p.relative_to(files_path).as_posix() for p in files_path.rglob("*") if p.is_file()))
         record = RunRecord(
-            self.name, self.step, utc(self._now()), event_name, frozen, request_id, relative, files, files_path
+            self.name, self.step, utc(self._now()), event_name, frozen, request_id, relative, files, files_path,
+            self.thread(),
         )
         with self._lock:
             self.runs.append(record)
         self.platform._on_run(self, record)
 
     def record_intake(self, item: Any, events: list) -> list[str]:
-        return self.intake.push(events, self.step, self.platform.clock._now)
+        return self.intake.push(events, self.step, self.platform.clock._now, self.thread())
 
     def _intake_warning(self, step: int, when: float, message: str) -> None:
         with self._lock:
@@ -173,7 +181,7 @@ class ComponentHost:
         if extra:
             text += f" - Context: {self.mask(json.dumps(extra, default=str))}"
         with self._lock:
-            self.logs.append(LogRecord(self.name, self.step, utc(self._now()), level, text, sent, source))
+            self.logs.append(LogRecord(self.name, self.step, utc(self._now()), level, text, sent, source, self.thread()))
 
     def record_python_log(self, record: logging.LogRecord) -> None:
         try:
@@ -184,7 +192,7 @@ class ComponentHost:
             self.logs.append(
                 LogRecord(
                     self.name, self.step, utc(self._now()), record.levelname.lower(), self.mask(message), False,
-                    f"logging:{record.name}",
+                    f"logging:{record.name}", self.thread(),
                 )
             )
 

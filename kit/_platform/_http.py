@@ -73,8 +73,11 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     method, url = request.method, mask(request.url)
     body = mask(_text(request.body))
     when = utc(platform.clock.time())
+    from kit._platform._clients import Forwarding
+
     try:
-        response = platform.http._on_request(adapter, request, **kwargs)
+        with Forwarding():  # the registry's passthrough (allow_network) uses the real clients
+            response = platform.http._on_request(adapter, request, **kwargs)
     except requests.exceptions.ConnectionError as error:
         message = str(error)
         if "Connection refused by Responses" in message:
@@ -87,13 +90,14 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
                 "or allow real network with FakePlatform(allow_network=True)."
             )
             new_error = requests.exceptions.ConnectionError(message, request=request)
-            host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, message))
+            host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, message, host.thread()))
             raise new_error from None
-        host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask(message)))
+        host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask(message), host.thread()))
         raise
     except Exception as error:
         host.record_http(
-            HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask(f"{type(error).__name__}: {error}"))
+            HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask(f"{type(error).__name__}: {error}"),
+                     host.thread())
         )
         raise
     try:
@@ -101,7 +105,8 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     except Exception:  # a streamed body we should not consume
         content = None
     host.record_http(
-        HttpCall(host.name, host.step, when, method, url, response.status_code, headers, body, mask(_text(content)))
+        HttpCall(host.name, host.step, when, method, url, response.status_code, headers, body, mask(_text(content)),
+                 thread=host.thread())
     )
     return response
 

@@ -41,7 +41,7 @@ class IntakeRecorder:
     def __init__(self, component: str, on_warning: Callable[[int, float, str], None]) -> None:
         self.component = component
         self._on_warning = on_warning
-        self._pending: list[tuple[list, int, float, int]] = []
+        self._pending: list[tuple[list, int, float, int, str]] = []
         self.strings: list[str] = []
         # one entry per serialised batch
         self.batch_step = array("q")
@@ -49,18 +49,19 @@ class IntakeRecorder:
         self.batch_end = array("q")  # index in ``strings`` after the batch's last event
         self.batch_chunks = array("q")  # number of chunks the real SDK would have sent
         self.batch_id_end = array("q")  # pushed-event count after the batch (ids count dropped events too)
+        self.batch_thread: list[str] = []  # the component's thread that pushed it ("" without threads)
         self.dropped = 0
         self.converted = 0
         self._next_id = 0
         self._lock = threading.Lock()
 
-    def push(self, events: list, step: int, when: float) -> list[str]:
+    def push(self, events: list, step: int, when: float, thread: str = "") -> list[str]:
         """Capture a batch; return one id per event, as the intake would."""
         batch = list(events)
         with self._lock:
             start = self._next_id
             self._next_id = end = start + len(batch)
-            self._pending.append((batch, step, when, end))
+            self._pending.append((batch, step, when, end, thread))
         return _ids(start, end)
 
     @property
@@ -76,7 +77,7 @@ class IntakeRecorder:
             pending, self._pending = self._pending, []
         limit = constants.EVENT_BYTES_MAX_SIZE
         chunk_limit = constants.CHUNK_BYTES_MAX_SIZE
-        for batch, step, when, id_end in pending:
+        for batch, step, when, id_end, thread in pending:
             strings, dropped, converted, chunks = _serialise(batch, limit, chunk_limit)
             self.strings.extend(strings)
             self.batch_step.append(step)
@@ -84,6 +85,7 @@ class IntakeRecorder:
             self.batch_end.append(len(self.strings))
             self.batch_chunks.append(chunks)
             self.batch_id_end.append(id_end)
+            self.batch_thread.append(thread)
             if dropped:
                 self.dropped += dropped
                 self._on_warning(
@@ -125,6 +127,18 @@ class IntakeRecorder:
         times = np.repeat(np.frombuffer(self.batch_time, dtype=np.float64), counts) if len(counts) else np.zeros(0)
         batches = np.repeat(np.arange(len(counts)), counts)
         return self.strings, steps, times, batches
+
+    def threads(self) -> list[str] | None:
+        """The thread that pushed each event, or None when the component started no thread."""
+        self.materialize()
+        if not any(self.batch_thread):
+            return None
+        names: list[str] = []
+        start = 0
+        for end, thread in zip(self.batch_end, self.batch_thread):
+            names.extend([thread or "main"] * (end - start))  # "": pushed before the first thread started
+            start = end
+        return names
 
 
 def _serialise(batch: list, limit: int, chunk_limit: int) -> tuple[list[str], int, set[str], int]:

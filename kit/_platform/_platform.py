@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from kit import _runtime
-from kit._platform import _aiohttp, _http
+from kit._platform import _aiohttp, _clients, _http
 from kit._platform._host import ComponentHost, Masker
 from kit._platform._playbooks import Playbook, PlaybookRun, check_steps
 from kit._platform._records import ActionRecord, RunRecord, thaw
 from kit._stepper._clock import VirtualClock
+from kit._stepper import _threads
 from kit._stepper._simulation import Simulation, _seconds
 from kit.action import Action
 from kit.connector import Connector
@@ -50,6 +51,7 @@ class FakePlatform:
         _runtime.install()
         _http.install()
         _aiohttp.install()  # asyncio loops (virtual clock) and aiohttp calls (self.http) of hosted threads
+        _clients.install()  # http.client/urllib, urllib3, httpx answered from self.http; other connections refused
         self.clock = VirtualClock(start)
         self._own_storage = storage is None
         self.storage = Path(storage) if storage is not None else Path(tempfile.mkdtemp(prefix="kit-platform-"))
@@ -200,6 +202,7 @@ class FakePlatform:
         host.module_configuration = module_configuration if module_configuration is not None else {}
         setattr(host, role, data if data is not None else {})
         module_namespace = inspect.getmodule(component)
+        _threads.install()
         _runtime.virtualize_namespace(vars(module_namespace) if module_namespace else {})
         _runtime.rebind_imported_functions()
         return host, module_obj

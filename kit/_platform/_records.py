@@ -71,6 +71,7 @@ class RunRecord:
     directory: str | None = None
     files: tuple[str, ...] = ()
     files_path: Path | None = None
+    thread: str = ""  # the component's thread that made it ("" for a component without threads)
 
     def to_dict(self) -> dict:
         """The event as the platform received it: ``{"name", "event", "request_id", ["directory"]}``."""
@@ -91,6 +92,7 @@ class LogRecord:
     message: str
     sent: bool = True
     source: str = "component"
+    thread: str = ""  # the component's thread that logged it ("" for a component without threads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class HttpCall:
     request_body: str | None
     response_body: str | None
     error: str | None = None
+    thread: str = ""  # the component's thread that made it ("" for a component without threads)
 
 
 @dataclass(frozen=True, slots=True)

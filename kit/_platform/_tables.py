@@ -42,8 +42,11 @@ def events_table(hosts: Iterable[Any]) -> pd.DataFrame:
                 data = _parse_mixed(strings)
         else:
             data = _parse_mixed(strings)
-        data = _prefix_collisions(data, (*_META, "batch"))
+        threads = host.intake.threads()
+        data = _prefix_collisions(data, (*_META, "batch", *(() if threads is None else ("thread",))))
         data.insert(0, "batch", batches)
+        if threads is not None:
+            data.insert(0, "thread", threads)
         data.insert(0, "component", host.name)
         data.insert(0, "time", pd.to_datetime(times, unit="s", utc=True))
         data.insert(0, "step", steps)
@@ -72,6 +75,15 @@ def _parse_mixed(strings: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows)
 
 
+def _with_thread(records: list[Any], columns: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str]]:
+    """``columns`` with a ``thread`` column after ``component`` when a record was made by a component's thread."""
+    if not any(r.thread for r in records):
+        return columns
+    at = [name for name, _, _ in columns].index("component") + 1
+    # records made before the component started its first thread were made by its main thread
+    return [*columns[:at], ("thread", lambda r: r.thread or "main", object), *columns[at:]]
+
+
 def _frame(records: list[Any], columns: list[tuple[str, Any, str]]) -> pd.DataFrame:
     """A DataFrame with one column per ``(name, attribute name or function of a record, dtype)``.
 
@@ -91,11 +103,11 @@ def _frame(records: list[Any], columns: list[tuple[str, Any, str]]) -> pd.DataFr
 def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Playbook runs: step, time, component, event_name, request_id, directory, files, then event fields."""
     records = sorted((r for host in hosts for r in host.runs), key=lambda r: r.time)
-    base = _frame(records, [
+    base = _frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
         ("event_name", "event_name", object), ("request_id", "request_id", object),
         ("directory", "directory", object), ("files", lambda r: list(r.files), object),
-    ])
+    ]))
     if not records:
         return base
     events = pd.json_normalize([thaw(r.event) for r in records], max_level=0)
@@ -106,29 +118,34 @@ def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
 def logs_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Log lines: step, time, component, level, message, sent (to the platform), source."""
     records = sorted((r for host in hosts for r in host.logs), key=lambda r: (r.time, r.step))
-    return _frame(records, [
+    return _frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
         ("level", "level", object), ("message", "message", object), ("sent", "sent", bool),
         ("source", "source", object),
-    ])
+    ]))
 
 
 def http_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Outbound HTTP calls: step, time, component, method, url, status, error, bodies."""
     records = sorted((r for host in hosts for r in host.http), key=lambda r: (r.time, r.step))
-    return _frame(records, [
+    return _frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
         ("method", "method", object), ("url", "url", object), ("status", "status", "Int64"),
         ("error", "error", object), ("request_body", "request_body", object),
         ("response_body", "response_body", object),
-    ])
+    ]))
 
 
 def steps_table(reports: Iterable[Any]) -> pd.DataFrame:
-    """One row per step: number, status, start, end, pause, counts and error."""
-    return _frame(list(reports), [
+    """One row per step: number, status, start, end, pause, [threads,] counts and error.
+
+    ``threads`` (for a component that started threads) says where each thread is paused.
+    """
+    reports = list(reports)
+    threads = [("threads", lambda r: list(r.threads), object)] if any(r.threads for r in reports) else []
+    return _frame(reports, [
         ("step", "number", "int64"), ("component", "component", object), ("status", "status", object),
-        ("start", "start", "time"), ("end", "end", "time"), ("paused_at", "pause", object),
+        ("start", "start", "time"), ("end", "end", "time"), ("paused_at", "pause", object), *threads,
         ("runs", lambda r: len(r.runs), "int64"), ("events", "events_pushed", "int64"),
         ("http", lambda r: len(r.http), "int64"), ("logs", lambda r: len(r.logs), "int64"),
         ("storage_changed", lambda r: bool(r.storage_changes), bool),

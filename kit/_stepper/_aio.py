@@ -131,6 +131,9 @@ class _VirtualSelector(selectors.BaseSelector):
         context = _runtime.current()
         if context is None or (timeout is not None and timeout <= 0):
             return self._real.select(timeout)
+        group = getattr(context, "group", None)
+        if group is not None and group.grouped:
+            return self._select_in_group(context, timeout)
         if timeout is None:
             # Nothing scheduled: only real I/O (a thread's call_soon_threadsafe, a real socket) can
             # wake the loop.  Wait for it in real time, in slices the simulation can interrupt.
@@ -155,6 +158,33 @@ class _VirtualSelector(selectors.BaseSelector):
             if shortfall > 0:
                 loop._kit_skew += shortfall
         return self._real.select(0)
+
+    def _select_in_group(self, member: Any, timeout: float | None) -> list:
+        """Wait as a thread of a group: for the next timer (virtual time) or for I/O, which another
+        thread of the group makes (a ``run_in_executor``/``to_thread`` worker's
+        ``call_soon_threadsafe`` writes to the loop's self-pipe): the other threads run meanwhile."""
+        ready = self._real.select(0)
+        if ready:
+            return ready
+        real = self._real
+
+        def io_ready() -> bool:
+            return bool(real.select(0))
+
+        loop = self._loop() if self._loop is not None else None
+        due = None if loop is None or timeout is None else loop.time() + timeout
+        where = _waiting_location(loop) if loop is not None and timeout is not None else None
+        kind = "wait" if timeout is None else "sleep"  # a timer: reads as the single-thread loop's sleep
+        if where is None:
+            member.wait_until(io_ready, timeout, kind)
+        else:
+            _at(*where)(lambda seconds: member.wait_until(io_ready, seconds, kind), timeout)
+        ready = real.select(0)
+        if not ready and due is not None:
+            shortfall = due - loop.time()
+            if shortfall > 0:
+                loop._kit_skew += shortfall
+        return ready
 
 
 class VirtualTimeEventLoop(asyncio.SelectorEventLoop):

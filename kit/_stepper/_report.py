@@ -19,8 +19,11 @@ class StepReport:
     """One step of a simulation: from a pause point of the component to the next one.
 
     ``status`` is ``paused`` (stopped at a pause point), ``finished`` (``run``
-    ended for good), ``crashed``, ``stopped`` or ``timeout`` (no pause point was
-    reached in time; ``where`` says where the component was).
+    ended for good), ``crashed``, ``stopped``, ``timeout`` (no pause point was
+    reached in time; ``where`` says where the component was) or ``deadlock`` (every
+    thread the component started waits for another one, with no wake time;
+    ``where`` names each thread and the line it waits on).  ``threads`` says, for
+    a component that started threads, where each of them is paused: ``"name: pause"``.
     """
 
     number: int
@@ -39,6 +42,7 @@ class StepReport:
     errors: tuple[StepError, ...]
     storage_before: Mapping[str, Any]
     storage_after: Mapping[str, Any]
+    threads: tuple[str, ...] = ()
     _events: Any = field(default=None, repr=False, compare=False)
     _warnings: Any = field(default=None, repr=False, compare=False)
 
@@ -86,7 +90,7 @@ class StepReport:
             parts.append(f"; paused at {self.pause}")
         if self.errors:
             parts.append(f"; {self.errors[0].type}: {self.errors[0].message.splitlines()[0] if self.errors[0].message else ''}")
-        if self.where and self.status == "timeout":
+        if self.where and self.status in ("timeout", "deadlock"):
             parts.append(f"; at {self.where}")
         return " ".join(parts).replace(" :", ":").replace(" ;", ";")
 
@@ -99,6 +103,7 @@ class StepReport:
             ("component", self.component),
             ("time", f"{_iso(self.start)} → {_iso(self.end)}"),
             ("paused at", self.pause or ""),
+            ("threads", "; ".join(self.threads)),
             ("runs", ", ".join(f"{r.event_name}" for r in self.runs)),
             ("intake events", str(self.events_pushed)),
             ("HTTP", ", ".join(f"{c.method} {c.url} → {c.status or c.error}" for c in self.http)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache, partial
+from functools import partial
 import time as _time
 from pathlib import Path
 from types import MappingProxyType
@@ -14,7 +14,7 @@ import orjson
 from kit._platform._records import StepError, freeze, utc
 from kit._stepper._report import StepReport
 from kit._runtime import ThreadContext as _ThreadAs
-from kit._stepper._worker import Worker, describe_frames
+from kit._stepper._worker import Worker, describe_frames, pause_text
 
 if TYPE_CHECKING:
     from kit._platform._host import ComponentHost
@@ -100,8 +100,7 @@ class Simulation:
             return self.platform.clock.time()
         if worker.busy:
             return self.platform.clock.time()
-        pause = worker.pause
-        return None if pause is None else pause.wake_at
+        return worker.wake_time()
 
     # -- stepping ------------------------------------------------------------------------
     def step(self, n: int = 1, *, timeout: float | None = None) -> Any:
@@ -131,19 +130,28 @@ class Simulation:
             number, start, slept, marks = self._pending_marks
         else:
             number = len(self.reports) + 1
-            pause = worker.pause
-            slept = pause.seconds if pause is not None else None
-            if pause is not None and pause.wake_at is not None:
-                self.platform._advance_to(pause.wake_at)
+            if worker.deadlocked():
+                report = self._report(number, clock.time(), None, self._marks(), "deadlock", self._deadlock_text())
+                self._replace_or_add(report)
+                return report
+            wake = worker.wake_time()
+            if worker.grouped:
+                slept = None if wake is None else wake - clock.time()
+            else:
+                pause = worker.pause
+                slept = pause.seconds if pause is not None else None
+            if wake is not None:
+                self.platform._advance_to(wake)
             start = clock.time()
-            marks = (len(host.runs), len(host.logs), len(host.http), len(host.rejected), len(host.errors),
-                     host.intake.pushed)
+            marks = self._marks()
             self._pending_marks = (number, start, slept, marks)
         host.step = number
         wait = self.step_timeout if timeout is None else timeout
         finished_in_time = worker.resume(wait)
         if not finished_in_time:
-            where, _file, _line = describe_frames(worker.thread.ident or 0)
+            where, _file, _line = describe_frames(worker.current_thread.ident or 0)
+            if worker.grouped:
+                where = f"{worker.running.label if worker.running is not None else 'main'}: {where}"
             report = self._report(number, start, slept, marks, "timeout", where)
             self._replace_or_add(report)
             raise StepTimeout(
@@ -157,9 +165,24 @@ class Simulation:
         status = worker.state if worker.state != "running" else "paused"
         if worker.state == "crashed" and worker.error is not None:
             host.errors.append((number, StepError.from_exception("worker", worker.error, host.mask)))
-        report = self._report(number, start, slept, marks, status, None)
+        where = None
+        if status == "paused" and worker.deadlocked():
+            status, where = "deadlock", self._deadlock_text()
+        report = self._report(number, start, slept, marks, status, where)
         self._replace_or_add(report)
         return report
+
+    def _marks(self) -> tuple:
+        host = self._host
+        return (len(host.runs), len(host.logs), len(host.http), len(host.rejected), len(host.errors),
+                host.intake.pushed)
+
+    def _deadlock_text(self) -> str:
+        return (
+            "every thread of the group waits for another one and none has a wake time: "
+            + "; ".join(self._worker.describe_threads())
+            + ". sim.stop() ends them."
+        )
 
     def _replace_or_add(self, report: StepReport) -> None:
         if self.reports and self.reports[-1].number == report.number:
@@ -172,8 +195,8 @@ class Simulation:
         worker = self._worker
         runs0, logs0, http0, rejected0, errors0, events0 = marks
         pause = worker.pause if worker is not None else None
-        pause_text = (
-            _pause_text(pause.kind, pause.seconds, pause.file, pause.line)
+        pause_text_ = (
+            pause_text(pause.kind, pause.seconds, pause.file, pause.line)
             if status == "paused" and pause is not None
             else None
         )
@@ -189,8 +212,9 @@ class Simulation:
             start=utc(start),
             end=utc(self.platform.clock.time()),
             slept=slept,
-            pause=pause_text,
+            pause=pause_text_,
             where=where,
+            threads=worker.describe_threads() if worker is not None else (),
             runs=tuple(host.runs[runs0:]) if len(host.runs) > runs0 else nothing,
             events_pushed=events1 - events0,
             logs=tuple(host.logs[logs0:]) if len(host.logs) > logs0 else nothing,
@@ -284,8 +308,18 @@ class Simulation:
         ended by raising ``WorkerStopped`` in its thread; one blocked reading a
         socket has that socket shut down first.  A thread blocked in any other
         system call cannot be interrupted: it is left behind as a daemon thread
-        (state ``abandoned``) and the simulation can be restarted.
+        (state ``abandoned``) and the simulation can be restarted.  Every thread the
+        component started is ended with it, and the processes it started are killed.
         """
+        try:
+            return self._stop(timeout)
+        finally:
+            if self._worker is not None:
+                self._worker.kill_processes()
+                if not self._worker.alive:
+                    self._worker.reopen_pools()
+
+    def _stop(self, timeout: float) -> str:
         worker = self._worker
         if worker is None or not worker.alive:
             return self.state
@@ -436,16 +470,6 @@ class Simulation:
         from kit._platform._tables import simulation_html
 
         return simulation_html(self)
-
-
-@lru_cache(maxsize=256)
-def _pause_text(kind: str, seconds: float | None, file: str | None, line: int | None) -> str:
-    location = f" ({os.path.basename(file)}:{line})" if file else ""
-    if kind == "sleep":
-        return f"sleep({seconds:g}){location}"
-    if kind == "wait":
-        return f"wait({'' if seconds is None else format(seconds, 'g')}){location}"
-    return f"{kind}{location}"
 
 
 def _kit_warnings(host: Any, step: int) -> tuple[str, ...]:
