@@ -90,6 +90,16 @@ def _check_schema(file: str, path: str, schema: Any, out: _Findings) -> None:
                     )
 
 
+def invalid_schemas(manifests: dict[str, dict]) -> list[Finding]:
+    """Schema problems of manifests about to be written (``{file name: manifest}``)."""
+    out = _Findings()
+    for file, data in manifests.items():
+        for key in ("arguments", "results", "configuration"):
+            if isinstance(data.get(key), dict):
+                _check_schema(file, f"$.{key}", data[key], out)
+    return list(out)
+
+
 def _check_manifest(root: Path, out: _Findings) -> dict | None:
     if not (root / "manifest.json").exists():
         out.add("manifest.json", "$", "missing", "create it (kit new-module or kit export write one)")

@@ -191,6 +191,25 @@ def replace_definitions(current: str, cls: type, keep: frozenset[str], relpath: 
     return out
 
 
+def refuse_invalid_schemas(target: Path, files: dict[str, str]) -> None:
+    """Refuse to write a manifest whose schemas are not valid draft-7 (the compliance checker fails it)."""
+    from ._check import invalid_schemas
+
+    manifests = {}
+    for relpath, text in files.items():
+        if relpath.endswith(".json") and "/" not in relpath:
+            try:
+                manifests[relpath] = json.loads(text)
+            except ValueError:  # pragma: no cover - kit writes JSON it made
+                continue
+    problems = invalid_schemas(manifests)
+    if problems:
+        raise ExportError(
+            f"export would write manifests that are not valid in {target}; nothing was written:\n"
+            + "\n".join(f"  - {problem}" for problem in problems)
+        )
+
+
 def _refuse_dev_kit_code(cls: type, stmts: list[Any], relpath: str) -> None:
     """Refuse a replacement that would copy notebook scaffolding into the module's file: a subclass
     of the loaded class itself, or code using kit's development kit (``kit.load_module_directory``,
@@ -525,6 +544,7 @@ def export_into(
     if conflicts:
         raise ExportConflict(target, conflicts)
 
+    refuse_invalid_schemas(target, files)
     refuse_symlinks(target, [*files, STATE_FILE])
     originals = {relpath: read_text(target / relpath) for relpath in files}
     written: list[str] = []

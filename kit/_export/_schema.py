@@ -126,6 +126,10 @@ def _normalise_v1_object(model: type, schema: dict) -> None:
         key = field.alias
         if key not in props:
             continue
+        if isinstance(props[key].get("required"), bool):
+            # `Field(required=True)` in pydantic 1 is an extra (it does not make the field required)
+            # that lands in the schema, where `required` must be a list: not a schema keyword here
+            props[key] = {k: v for k, v in props[key].items() if k != "required"}
         props[key] = _normalise_v1_property(
             props[key],
             allow_none=bool(field.allow_none),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from ._edit import check_pydantic_major, lock_module
+from ._edit import check_pydantic_major, lock_module, refuse_invalid_schemas
 from ._fs import STATE_FILE, dump_state, load_state, read_text, refuse_symlinks, sha256, unified_diff, write_atomic
 from ._manifests import (
     ExportError,
@@ -487,6 +487,7 @@ def export(
     if conflicts:
         raise ExportConflict(target, conflicts)
 
+    refuse_invalid_schemas(target, to_write)
     refuse_symlinks(target, [*to_write, *deleted, STATE_FILE])
     target.mkdir(parents=True, exist_ok=True)
     for relpath, text in to_write.items():

@@ -407,3 +407,34 @@ def test_a_new_recording_of_an_existing_component_refreshes_its_recording(module
     )
     assert json.loads(data.read_text())["results"] == {"labels": 4}
     assert (module_dir / "tests" / "test_action_count_labels.py").read_text() == test
+
+
+def test_a_pydantic_1_required_extra_is_not_written_into_the_schema(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src10" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION.replace(
+        'domain: str = Field(..., description="The domain to inspect")',
+        'domain: str = Field(..., description="The domain to inspect", required=True)',
+    ))
+    kit.export(import_file(source).CountLabelsAction, to=module_dir, date="2026-12-04", lock=False)
+    schema = json.loads((module_dir / "action_countlabelsaction.json").read_text())["arguments"]
+    assert schema["properties"]["domain"] == {"description": "The domain to inspect", "title": "Domain", "type": "string"}
+    assert schema["required"] == ["domain"]
+
+
+def test_a_manifest_with_an_invalid_schema_is_not_written(module_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "src11" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION.replace(
+        'domain: str = Field(..., description="The domain to inspect")',
+        'domain: str = Field(..., description="The domain to inspect", minLength="three")',
+    ))
+    before = _snapshot(module_dir)
+    with pytest.raises(kit._export.ExportError) as info:
+        kit.export(import_file(source).CountLabelsAction, to=module_dir, lock=False)
+    assert str(info.value) == (
+        f"export would write manifests that are not valid in {module_dir}; nothing was written:\n"
+        "  - action_countlabelsaction.json: $.arguments.properties.domain.minLength: not a valid draft-7 JSON "
+        "schema: 'three' is not of type 'integer' (fix: fix the schema (or regenerate it from the model))"
+    )
+    assert _snapshot(module_dir) == before
