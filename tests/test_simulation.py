@@ -293,3 +293,41 @@ def test_signal_handlers_of_components_are_kept_by_the_platform(platform):
     sim.step(2)
     assert sim.stop() == "stopped"
     assert stops == [signal.SIGTERM]  # the platform stops a component with SIGTERM
+
+
+def test_bad_durations_timeouts_and_predicates_are_refused_with_the_fix() -> None:
+    import time as _time
+
+    import kit
+    from kit.trigger import Trigger
+
+    class Idle(Trigger):
+        def run(self) -> None:
+            while self.running:
+                _time.sleep(5)
+
+    with pytest.raises(ValueError) as info:
+        kit.FakePlatform(step_timeout=-1)
+    assert str(info.value) == "step_timeout=-1: a step timeout is a number of real seconds > 0, e.g. step_timeout=10"
+    with kit.FakePlatform() as platform:
+        sim = platform.load(Idle)
+        cases = [
+            (lambda: sim.run_for(hours="1"), TypeError,
+             "hours='1': a duration is a number, e.g. run_for(hours=1) or run_for(minutes=90)"),
+            (lambda: sim.run_for(hours=float("nan")), ValueError, "hours=nan: a duration must be a finite number of hours"),
+            (lambda: platform.advance(minutes="3"), TypeError,
+             "minutes='3': a duration is a number, e.g. run_for(hours=1) or run_for(minutes=90)"),
+            (lambda: sim.step(timeout=-1), ValueError,
+             "timeout=-1: a step timeout is a number of real seconds > 0, e.g. timeout=10"),
+            (lambda: sim.step(timeout="5"), ValueError,
+             "timeout='5': a step timeout is a number of real seconds > 0, e.g. timeout=10"),
+            (lambda: sim.run_until("x"), TypeError,
+             "run_until('x'): give a function of the simulation, e.g. sim.run_until(lambda sim: len(sim.events) >= 10)"),
+            (lambda: platform.load(Idle, step_timeout=0), ValueError,
+             "step_timeout=0: a step timeout is a number of real seconds > 0, e.g. step_timeout=10"),
+        ]
+        for call, error, message in cases:
+            with pytest.raises(error) as info:
+                call()
+            assert str(info.value) == message
+        assert sim.run_for(minutes=1) and sim.step(timeout=5)  # good input still works

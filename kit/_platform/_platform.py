@@ -16,7 +16,7 @@ from kit._platform._playbooks import Playbook, PlaybookRun, check_steps
 from kit._platform._records import ActionRecord, RunRecord, thaw
 from kit._stepper._clock import VirtualClock
 from kit._stepper import _threads
-from kit._stepper._simulation import Simulation, _seconds
+from kit._stepper._simulation import Simulation, _seconds, check_timeout
 from kit.action import Action
 from kit.connector import Connector
 from kit.module import Module
@@ -48,6 +48,7 @@ class FakePlatform:
         allow_network: bool = False,
         rules_database: str | Path = ":memory:",
     ) -> None:
+        check_timeout(step_timeout, "step_timeout")
         _runtime.install()
         _http.install()
         _aiohttp.install()  # asyncio loops (virtual clock) and aiohttp calls (self.http) of hosted threads
@@ -101,6 +102,7 @@ class FakePlatform:
         ``event -> str``; the ``source`` is the component's name.
         """
         self._check_open()
+        check_timeout(step_timeout, "step_timeout")
         _check_component(component, (Trigger,), "load")
         if event_target is not None and not (isinstance(event_target, str) or callable(event_target)):
             raise TypeError(f"event_target={event_target!r}: expected an event key (str) or a callable event -> str")
@@ -221,6 +223,7 @@ class FakePlatform:
     ) -> list:
         """Move virtual time forward, stepping every loaded component and firing rules in time order."""
         span = _seconds(seconds, minutes, hours, days)
+        check_timeout(timeout)
         return self._run_until_time(
             self.clock.time() + span, list(self._simulations), max_steps, timeout, progress
         )

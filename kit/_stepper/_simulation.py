@@ -36,10 +36,29 @@ class SimulationEnded(RuntimeError):
 
 
 def _seconds(seconds: float, minutes: float, hours: float, days: float) -> float:
+    import math
+    import numbers
+
+    for name, value in (("seconds", seconds), ("minutes", minutes), ("hours", hours), ("days", days)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name}={value!r}: a duration is a number, e.g. run_for(hours=1) or run_for(minutes=90)")
+        if not math.isfinite(value):
+            raise ValueError(f"{name}={value!r}: a duration must be a finite number of {name}")
     total = seconds + 60 * minutes + 3600 * hours + 86400 * days
     if total < 0:
         raise ValueError(f"a duration must be >= 0, got {total} seconds")
     return total
+
+
+def check_timeout(timeout: Any, what: str = "timeout") -> None:
+    """A step timeout is a positive number of real seconds (or None for the default)."""
+    import math
+    import numbers
+
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(f"{what}={timeout!r}: a step timeout is a number of real seconds > 0, e.g. {what}=10")
 
 
 class Simulation:
@@ -110,8 +129,9 @@ class Simulation:
         each step: a component that never reaches a pause point raises
         :class:`StepTimeout` saying which file and line it is at.
         """
-        if not isinstance(n, int) or n < 1:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"step(n={n!r}): n must be an integer >= 1")
+        check_timeout(timeout)
         reports = [self._step_once(timeout) for _ in range(n)]
         return reports[0] if n == 1 else reports
 
@@ -276,12 +296,19 @@ class Simulation:
         the platform fire in between); the clock ends exactly at the end of the span.
         """
         span = _seconds(seconds, minutes, hours, days)
+        check_timeout(timeout)
         return self.platform._run_until_time(self.platform.clock.time() + span, [self], max_steps, timeout, progress)
 
     def run_until(
         self, predicate: Callable[["Simulation"], bool], *, max_steps: int = 1000, timeout: float | None = None
     ) -> list[StepReport]:
         """Step until ``predicate(sim)`` is true; raise if ``max_steps`` steps did not get there."""
+        if not callable(predicate):
+            raise TypeError(
+                f"run_until({predicate!r}): give a function of the simulation, e.g. "
+                "sim.run_until(lambda sim: len(sim.events) >= 10)"
+            )
+        check_timeout(timeout)
         reports: list[StepReport] = []
         for _ in range(max_steps):
             if predicate(self):
