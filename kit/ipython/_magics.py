@@ -248,7 +248,7 @@ class KitMagics(Magics):
     # -- stepping -------------------------------------------------------------------------------
     @line_magic
     @magic_arguments.magic_arguments()
-    @magic_arguments.argument("n", metavar="N", nargs="?", type=int, default=1, help="how many steps (default 1)")
+    @magic_arguments.argument("n", metavar="N", nargs="?", default="1", help="how many steps (default 1)")
     @magic_arguments.argument("--sim", metavar="NAME", help="the simulation (default: the one loaded last)")
     @magic_arguments.argument("--timeout", type=float, help="real seconds each step may take")
     def step(self, line: str = "") -> Any:
@@ -260,6 +260,10 @@ class KitMagics(Magics):
         from kit._stepper._simulation import SimulationEnded, StepTimeout
 
         args = magic_arguments.parse_argstring(self.step, line)
+        try:
+            args.n = int(args.n)
+        except ValueError:
+            raise UsageError(f"%step N: N is a number of steps, e.g. %step 3; got {args.n!r}") from None
         if args.n < 1:
             raise UsageError(f"%step N: N must be at least 1; got {args.n}")
         sim = self.session.simulation(args.sim)
@@ -292,6 +296,9 @@ class KitMagics(Magics):
         """
         from kit._stepper._simulation import SimulationEnded, StepTimeout
 
+        first = line.split()[0] if line.split() else ""
+        if first.startswith("-") and first[1:2].isdigit():
+            raise UsageError(f"%run_for {first}: a duration cannot be negative; give e.g. %run_for 1h")
         args = magic_arguments.parse_argstring(self.run_for, line)
         seconds = parse_duration(_unquote(args.duration) or "")
         if args.progress and args.no_progress:

@@ -540,3 +540,15 @@ def test_extract_json_options_keeps_the_text_as_typed():
     assert stripped == "T --config __kit_json_0__ --as x --module-config __kit_json_1__"
     assert found == {"__kit_json_0__": '{"a": "}", "b": [1, {"c": 2}]}', "__kit_json_1__": '{"k": 1}'}
     assert extract_json_options('T --config {"a": 1') == ("T --config __kit_json_0__", {"__kit_json_0__": '{"a": 1'})
+
+
+def test_step_and_run_for_say_the_fix_for_bad_numbers(ip):
+    ip.run_cell(TICK)
+    ip.run_line_magic("load_component", "Tick")
+    with pytest.raises(UsageError) as info:
+        ip.run_line_magic("step", "abc")
+    assert str(info.value) == "%step N: N is a number of steps, e.g. %step 3; got 'abc'"
+    with pytest.raises(UsageError) as info:
+        ip.run_line_magic("run_for", "-1h")
+    assert str(info.value) == "%run_for -1h: a duration cannot be negative; give e.g. %run_for 1h"
+    assert ip.run_line_magic("step", "2")
