@@ -331,3 +331,28 @@ def test_bad_durations_timeouts_and_predicates_are_refused_with_the_fix() -> Non
                 call()
             assert str(info.value) == message
         assert sim.run_for(minutes=1) and sim.step(timeout=5)  # good input still works
+
+
+def test_a_run_that_raises_at_once_stops_run_for_instead_of_spinning() -> None:
+    import time as _time
+
+    import kit
+    from kit.trigger import Trigger
+
+    class Boom(Trigger):
+        def run(self) -> None:
+            raise RuntimeError("boom")
+
+    with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
+        sim = platform.load(Boom)
+        began = _time.monotonic()
+        with pytest.raises(RuntimeError) as info:
+            sim.run_for(hours=1)
+        assert _time.monotonic() - began < 30
+        assert str(info.value) == (
+            "stopped after 100 steps in a row of Boom that failed at once, at 2024-01-01T00:00:00+00:00 (virtual "
+            "time does not move): step 100 [paused] 2024-01-01T00:00:00Z: 2 logs; paused at run() raised; "
+            "RuntimeError: boom. The real SDK restarts a run() that raises at once, spinning like this; sleep "
+            "after an error (time.sleep(...) in an except) or fix the error. Every step so far is in sim.steps."
+        )
+        assert len(sim.steps) == 100

@@ -245,6 +245,7 @@ class FakePlatform:
         reports: list = []
         bar = _progress(progress, target - self.clock.time())
         start = self.clock.time()
+        failing = 0  # steps in a row that failed without moving virtual time
         try:
             while True:
                 best = None
@@ -265,7 +266,16 @@ class FakePlatform:
                         f"stopped after max_steps={max_steps} steps at {self.clock.now().isoformat()}; "
                         "a component may loop without sleeping. Raise max_steps or look at sim.steps."
                     )
-                reports.append(best._step_once(timeout))
+                report = best._step_once(timeout)
+                reports.append(report)
+                failing = failing + 1 if report.errors and report.end == report.start else 0
+                if failing >= _FAILING_STEPS_LIMIT:
+                    raise RuntimeError(
+                        f"stopped after {failing} steps in a row of {best.name} that failed at once, at "
+                        f"{self.clock.now().isoformat()} (virtual time does not move): {report.summary()}. The real "
+                        "SDK restarts a run() that raises at once, spinning like this; sleep after an error "
+                        "(time.sleep(...) in an except) or fix the error. Every step so far is in sim.steps."
+                    )
                 if bar is not None:
                     bar.n = round(self.clock.time() - start)
                     bar.set_postfix_str(f"{len(reports)} steps", refresh=False)
@@ -561,6 +571,10 @@ class FakePlatform:
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
         warnings.warn(message, KitWarning, stacklevel=2)
+
+
+# a run() failing at once this many times in a row stops a run_for/advance (it would spin forever)
+_FAILING_STEPS_LIMIT = 100
 
 
 def _as_data(value: Any, what: str = "configuration") -> Any:
