@@ -278,3 +278,30 @@ def test_name_defaults_to_lowercase_class_name():
             pass
 
     assert MyTrigger(data_path="/tmp").name == "mytrigger"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ("self.send_event('e', 'str')",
+         "TypeError: send_event('e', 'str'): the event must be a dict (or a pydantic model, with results_model set), "
+         "got str; e.g. send_event('e', {'value': ...})"),
+        ("self.send_event(None, {'a': 1})",
+         "ValueError: send_event(None, ...): the event name must be a non-empty string, e.g. "
+         "send_event('new-alert', {'id': 1})"),
+        ("self.send_event('', {'a': 1})",
+         "ValueError: send_event('', ...): the event name must be a non-empty string, e.g. "
+         "send_event('new-alert', {'id': 1})"),
+    ],
+)
+def test_an_event_the_platform_would_refuse_fails_in_the_component_and_tables_stay_readable(call, message) -> None:
+    import kit
+    from kit.trigger import Trigger
+
+    namespace: dict = {"Trigger": Trigger}
+    exec(f"class Sender(Trigger):\n    def run(self):\n        {call}\n", namespace)
+    with kit.FakePlatform() as platform:
+        sim = platform.load(namespace["Sender"])
+        step = sim.step()
+        assert step.summary().endswith(message)
+        assert len(sim.runs) == 0 and len(platform.runs) == 0

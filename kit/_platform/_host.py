@@ -7,6 +7,7 @@ import logging
 import shutil
 import threading
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -138,6 +139,17 @@ class ComponentHost:
 
     # -- what components call -------------------------------------------------------
     def record_run(self, item: Any, event_name: str, event: Any, directory: Path | None, remove: bool) -> None:
+        # the platform starts a playbook run with a named JSON object: anything else it refuses
+        if not isinstance(event_name, str) or not event_name:
+            raise ValueError(
+                f"send_event({event_name!r}, ...): the event name must be a non-empty string, "
+                "e.g. send_event('new-alert', {'id': 1})"
+            )
+        if not isinstance(event, Mapping):
+            raise TypeError(
+                f"send_event({event_name!r}, {event!r:.60}): the event must be a dict (or a pydantic model, "
+                f"with results_model set), got {type(event).__name__}; e.g. send_event({event_name!r}, {{'value': ...}})"
+            )
         try:
             frozen = freeze(_mask_data(json.loads(json.dumps(event)), self.mask))
         except (TypeError, ValueError) as error:
