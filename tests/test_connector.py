@@ -195,3 +195,30 @@ def test_send_records_attaches_a_file(platform):
     (run,) = sim.step().runs
     assert dict(run.event) == {"records_path": "event.json"}
     assert orjson.loads((run.files_path / "event.json").read_bytes()) == [{"a": 1}]
+
+
+def test_an_event_that_cannot_be_serialised_is_left_out_with_a_warning_and_nothing_else_is_lost() -> None:
+    import time as _time
+
+    import kit
+    from kit.connector import Connector
+
+    class Pusher(Connector):
+        def run(self) -> None:
+            while self.running:
+                self.push_events_to_intakes(events=[{"a": {1, 2}}] + [{"i": i} for i in range(9)])
+                _time.sleep(60)
+
+    with kit.FakePlatform() as platform:
+        sim = platform.load(Pusher, {"intake_key": "k"})
+        sim.step()
+        with pytest.warns(kit.KitWarning) as caught:
+            events = sim.events
+        assert list(events["i"]) == list(range(9))
+        message = (
+            "Pusher: 1 event(s) pushed at step 1 cannot be serialised (TypeError: Type is not JSON serializable: set) "
+            "and were left out: the real SDK raises this in push_events_to_intakes; push JSON data (no sets, bytes "
+            "or objects)"
+        )
+        assert [str(w.message) for w in caught] == [message]
+        assert platform.warnings[-1] == message

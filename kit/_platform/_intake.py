@@ -78,7 +78,16 @@ class IntakeRecorder:
         limit = constants.EVENT_BYTES_MAX_SIZE
         chunk_limit = constants.CHUNK_BYTES_MAX_SIZE
         for batch, step, when, id_end, thread in pending:
-            strings, dropped, converted, chunks = _serialise(batch, limit, chunk_limit)
+            failures: list[str] = []
+            strings, dropped, converted, chunks = _serialise(batch, limit, chunk_limit, failures)
+            if failures:
+                self._on_warning(
+                    step,
+                    when,
+                    f"{len(failures)} event(s) pushed at step {step} cannot be serialised ({failures[0]}) and were "
+                    "left out: the real SDK raises this in push_events_to_intakes; push JSON data (no sets, "
+                    "bytes or objects)",
+                )
             self.strings.extend(strings)
             self.batch_step.append(step)
             self.batch_time.append(when)
@@ -141,7 +150,9 @@ class IntakeRecorder:
         return names
 
 
-def _serialise(batch: list, limit: int, chunk_limit: int) -> tuple[list[str], int, set[str], int]:
+def _serialise(
+    batch: list, limit: int, chunk_limit: int, failures: list[str] | None = None
+) -> tuple[list[str], int, set[str], int]:
     strings: list[str] = []
     dropped = 0
     converted: set[str] = set()
@@ -150,10 +161,15 @@ def _serialise(batch: list, limit: int, chunk_limit: int) -> tuple[list[str], in
     for event in batch:
         if isinstance(event, str):
             text = event
-        elif isinstance(event, dict):
-            text = _dumps(event).decode()
-        elif is_model_instance(event):
-            text = model_dump_json(event)
+        elif isinstance(event, dict) or is_model_instance(event):
+            try:
+                text = _dumps(event).decode() if isinstance(event, dict) else model_dump_json(event)
+            except (TypeError, ValueError) as error:
+                # the real SDK raises this inside push_events_to_intakes; kit serialises later,
+                # so it keeps the other events and says which push it was
+                if failures is not None:
+                    failures.append(f"{type(error).__name__}: {error}")
+                continue
         else:
             converted.add(type(event).__name__)
             text = str(event)
