@@ -246,3 +246,49 @@ def test_configuration_may_be_json_text(platform):
         "configuration '{frequency: 7}' is not valid JSON (Expecting property name enclosed in double quotes: "
         "line 1 column 2 (char 1)); pass a dict, a pydantic model or JSON text"
     )
+
+
+def test_names_and_files_never_reach_outside_the_platform_storage() -> None:
+    import time as _time
+
+    import kit
+    from kit.action import Action
+    from kit.trigger import Trigger
+
+    class Idle(Trigger):
+        def run(self) -> None:
+            while self.running:
+                _time.sleep(5)
+
+    class Reader(Action):
+        def run(self, arguments: dict) -> dict:
+            return {}
+
+    with kit.FakePlatform() as platform:
+        for name in ("../../x", "Get IP/Domain", ".."):
+            sim = platform.load(Idle, name=name)
+            assert sim.name == name  # the display name is kept
+            assert sim._host.data_path.resolve().is_relative_to(platform.storage.resolve())
+        with pytest.raises(ValueError) as info:
+            platform.run_action(Reader, {}, files={"../../x": "y"})
+        assert str(info.value) == (
+            "run_action(files={'../../x': ...}): a file name is a path inside the action's storage (no '..', not "
+            "absolute), e.g. files={'input.json': {...}}"
+        )
+
+
+def test_a_configuration_that_is_not_a_mapping_is_refused() -> None:
+    import kit
+    from kit.trigger import Trigger
+
+    class Idle(Trigger):
+        def run(self) -> None:
+            pass
+
+    with kit.FakePlatform() as platform:
+        with pytest.raises(TypeError) as info:
+            platform.load(Idle, module_configuration=3.5)
+        assert str(info.value) == (
+            "module_configuration=3.5: a configuration is a dict, a pydantic model or JSON text, e.g. "
+            "module_configuration={'api_key': '...'}"
+        )

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable, Iterable
 
 from kit import _runtime
@@ -107,7 +108,7 @@ class FakePlatform:
         if event_target is not None and not (isinstance(event_target, str) or callable(event_target)):
             raise TypeError(f"event_target={event_target!r}: expected an event key (str) or a callable event -> str")
         display = self._unique_name(name or component.name or component.__name__)
-        path = Path(data_path) if data_path is not None else self.storage / "components" / display
+        path = Path(data_path) if data_path is not None else self.storage / "components" / _storage_name(display)
         path.mkdir(parents=True, exist_ok=True)
         host, _ = self._host_for(
             component, display, path, _kind(component), module, manifest, module_configuration, secrets,
@@ -157,10 +158,15 @@ class FakePlatform:
 
         _check_component(action, (Action, AccountValidator), "run_action")
         display = name or action.name or action.__name__
-        path = self.storage / "actions" / f"{display}-{len(self._actions) + 1}"
+        path = self.storage / "actions" / f"{_storage_name(display)}-{len(self._actions) + 1}"
         path.mkdir(parents=True, exist_ok=True)
         for filename, content in (files or {}).items():
             target = path / filename
+            if not isinstance(filename, str) or Path(filename).is_absolute() or ".." in Path(filename).parts:
+                raise ValueError(
+                    f"run_action(files={{{filename!r}: ...}}): a file name is a path inside the action's storage "
+                    "(no '..', not absolute), e.g. files={'input.json': {...}}"
+                )
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 target.write_bytes(content)
@@ -577,6 +583,15 @@ class FakePlatform:
 _FAILING_STEPS_LIMIT = 100
 
 
+def _storage_name(name: Any) -> str:
+    """The directory name for a component's storage: its display name with path separators and
+    '..' replaced, so a name such as 'Get IP/Domain' or '../../x' stays inside the platform's storage."""
+    import re
+
+    text = re.sub(r"[/\\\0]", "_", str(name)).strip() or "component"
+    return "_" if text in (".", "..") else text.replace("..", "__")
+
+
 def _as_data(value: Any, what: str = "configuration") -> Any:
     """Models (or JSON text) given as configuration become plain data, as the platform would store them."""
     if isinstance(value, (str, bytes)):
@@ -592,6 +607,11 @@ def _as_data(value: Any, what: str = "configuration") -> Any:
         dumped = model_dump(value)
         # SecretStr values must reach the model as their secret, not as '**********'
         return {k: (v.get_secret_value() if hasattr(v, "get_secret_value") else v) for k, v in dumped.items()}
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(
+            f"{what}={value!r:.60}: a configuration is a dict, a pydantic model or JSON text, e.g. "
+            f"{what}={{'api_key': '...'}}"
+        )
     return value
 
 
