@@ -199,10 +199,6 @@ def _is_async(cls: type) -> bool:
     return any(base.__name__ == "AsyncConnector" for base in cls.__mro__)
 
 
-def _py(value: Any) -> str:
-    return repr(value)
-
-
 def write_component_test(
     cls: type,
     *,
@@ -247,7 +243,7 @@ def write_component_test(
     return {f"tests/test_{stem}.py": text, data_file: json.dumps(data, indent=2, ensure_ascii=False) + "\n"}, libraries
 
 
-def _header(cls: type, recorded: bool, data: Mapping[str, Any], what: str) -> str:
+def _header(cls: type, recorded: bool, what: str) -> str:
     if recorded:
         origin = (
             f"It replays the run of {cls.__name__} that kit recorded ({what}): the same configuration, the\n"
@@ -361,7 +357,7 @@ def _action_test(
     if recorded:
         third.append("from freezegun import freeze_time")
     module_class = module_import[1]
-    text = _header(cls, recorded, data, "an action run") + "\n" + _imports(
+    text = _header(cls, recorded, "an action run") + "\n" + _imports(
         stdlib, third, _local_imports(cls, component_module, module_import)
     )
     text += f'\nRECORDING = json.loads((Path(__file__).parent / "data" / "recorded_{stem}.json").read_text())\n'
@@ -514,7 +510,7 @@ def _daemon_test(
     third.append("from freezegun import freeze_time")
     module_class = module_import[1]
     what = f"{data.get('steps', 1)} step(s) of its run loop"
-    text = _header(cls, recorded, data, what) + "\n" + _imports(
+    text = _header(cls, recorded, what) + "\n" + _imports(
         stdlib, third, _local_imports(cls, component_module, module_import)
     )
     text += f'\nRECORDING = json.loads((Path(__file__).parent / "data" / "recorded_{stem}.json").read_text())\n'
