@@ -132,7 +132,12 @@ def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
         return {k: _placeholder(v) if k in keys else v for k, v in data.items()}
 
     reports = list(run.reports)
-    start = reports[0].start if reports else run.platform.clock.now()
+    if not reports:
+        raise ExportError(
+            f"simulations=[...]: {run.name} was never stepped, so there is no run to replay; step it first "
+            "(sim.step(3), sim.run_for(hours=1)) or leave it out of simulations="
+        )
+    start = reports[0].start
     intake = host.intake
     strings = intake.rows()[0]
     recording: dict[str, Any] = {

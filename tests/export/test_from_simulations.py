@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import kit
+import kit._export
 from tests.export.conftest import run_generated_tests
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -127,3 +130,18 @@ def test_secrets_never_reach_the_written_tests(tmp_path, monkeypatch):
     # the replay runs with the placeholders and sees the same thing
     result = run_generated_tests(target, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_simulation_never_stepped_is_refused(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    from acme.connector import AcmeAuditConnector
+    from acme.models import AcmeModule
+
+    with kit.FakePlatform() as platform:
+        sim = platform.load(AcmeAuditConnector, {"intake_key": "i"}, {"api_key": "k"}, module=AcmeModule)
+        with pytest.raises(kit._export.ExportError) as info:
+            kit.export(AcmeAuditConnector, to=tmp_path / "A", module=AcmeModule, name="Acme", simulations=[sim])
+    assert str(info.value) == (
+        f"simulations=[...]: {sim.name} was never stepped, so there is no run to replay; step it first "
+        "(sim.step(3), sim.run_for(hours=1)) or leave it out of simulations="
+    )
