@@ -292,3 +292,30 @@ def test_a_configuration_that_is_not_a_mapping_is_refused() -> None:
             "module_configuration=3.5: a configuration is a dict, a pydantic model or JSON text, e.g. "
             "module_configuration={'api_key': '...'}"
         )
+
+
+def test_records_are_read_only_and_json_serialisable() -> None:
+    import copy
+    import json
+
+    import kit
+    from kit.action import Action
+
+    class Lookup(Action):
+        def run(self, arguments: dict) -> dict:
+            return {"ip": arguments["ip"], "tags": ["a", {"b": 1}]}
+
+    with kit.FakePlatform() as platform:
+        record = platform.run_action(Lookup, {"ip": "1.2.3.4"})
+    assert json.loads(json.dumps(record.results)) == {"ip": "1.2.3.4", "tags": ["a", {"b": 1}]}
+    assert json.loads(json.dumps(record.arguments)) == {"ip": "1.2.3.4"}
+    with pytest.raises(TypeError) as info:
+        record.results["ip"] = "x"
+    assert str(info.value) == (
+        "recorded data is read-only; copy it to change it: dict(value), or json.loads(json.dumps(value)) for "
+        "nested data"
+    )
+    assert copy.deepcopy(record.results) == record.results
+    changed = dict(record.results)
+    changed["ip"] = "x"
+    assert record.results["ip"] == "1.2.3.4"

@@ -7,7 +7,6 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Mapping
 
 import orjson
@@ -40,10 +39,36 @@ class FrozenList(tuple):
         return repr(list(self))
 
 
+class FrozenDict(dict):
+    """A read-only dict: records stay immutable, and ``json.dumps(record.results)`` still works
+    (a mapping proxy is refused by json)."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            "recorded data is read-only; copy it to change it: dict(value), or json.loads(json.dumps(value)) "
+            "for nested data"
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only  # type: ignore
+
+    def __reduce__(self) -> Any:  # copy, deepcopy and pickle build a new one instead of assigning items
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> "FrozenDict":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "FrozenDict":
+        import copy
+
+        return FrozenDict({k: copy.deepcopy(v, memo) for k, v in self.items()})
+
+
 def freeze(value: Any) -> Any:
-    """A read-only deep copy of JSON-like data (dicts become mapping proxies, lists :class:`FrozenList`)."""
+    """A read-only deep copy of JSON-like data (dicts become :class:`FrozenDict`, lists :class:`FrozenList`)."""
     if isinstance(value, dict):
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return FrozenList(freeze(v) for v in value)
     return value
