@@ -100,3 +100,19 @@ def test_loading_the_component_warns_before_it_crashes_on_a_field_info() -> None
         assert platform.warnings == [message]
         step = sim.step()
         assert "TypeError: unsupported operand type(s) for *: 'FieldInfo' and 'int'" in step.summary()
+
+
+def test_a_v1_default_factory_gets_the_schema_pydantic_v2_gives() -> None:
+    from pydantic import Field
+
+    class Old(v1.BaseModel):
+        status: list[str] = v1.Field(default_factory=list)
+        note: str | None = None
+
+    class New(BaseModel):
+        status: list[str] = Field(default_factory=list)
+        note: str | None = None
+
+    old, new = model_schema(Old), model_schema(New)
+    assert old["properties"] == new["properties"]
+    assert "default" not in old["properties"]["status"]

@@ -134,7 +134,8 @@ def _normalise_v1_object(model: type, schema: dict) -> None:
             props[key],
             allow_none=bool(field.allow_none),
             required=bool(field.required),
-            has_default_none=field.default is None and not field.required,
+            # a default_factory leaves `default` None in pydantic.v1; pydantic v2 writes no default for it
+            has_default_none=field.default is None and field.default_factory is None and not field.required,
         )
 
 
