@@ -173,6 +173,21 @@ def secret_fields(model: Any) -> set[str]:
     return secrets
 
 
+def run_arguments_annotation(cls: type) -> Any:
+    """The annotation of the parameter after ``self`` of ``cls.run`` (string annotations resolved
+    when they can be; a string left when they cannot), or ``None`` when there is none."""
+    import inspect
+
+    run = inspect.unwrap(getattr(cls, "run", None) or (lambda: None))
+    try:
+        params = list(inspect.signature(run).parameters.values())
+    except (TypeError, ValueError):  # pragma: no cover - a builtin
+        return None
+    if len(params) < 2 or params[1].annotation is inspect.Parameter.empty:
+        return None
+    return type_hints(run).get(params[1].name, params[1].annotation)
+
+
 def type_hints(function: Callable) -> dict[str, Any]:
     """``typing.get_type_hints`` that never raises (unresolvable hints are dropped)."""
     try:

@@ -99,22 +99,17 @@ def configuration_model(cls: type) -> Any:
 
 def arguments_model(cls: type) -> Any:
     """The model annotating the first parameter of an action's ``run(self, arguments)``, or ``None``."""
-    run = inspect.unwrap(cls.run)
-    try:
-        params = list(inspect.signature(run).parameters.values())
-    except (TypeError, ValueError):  # pragma: no cover
-        return None
-    if len(params) < 2:
-        return None
-    annotation = params[1].annotation
-    if annotation is inspect.Parameter.empty:
-        return None
+    from kit.utils import run_arguments_annotation
+
+    annotation = run_arguments_annotation(cls)
     if isinstance(annotation, str):
+        run = inspect.unwrap(cls.run)
+        name = list(inspect.signature(run).parameters)[1]
         try:
-            annotation = typing.get_type_hints(run).get(params[1].name, annotation)
-        except Exception as exc:
+            typing.get_type_hints(run)
+        except Exception as exc:  # the reason it could not be resolved
             raise ExportError(
-                f"{cls.__name__}.run: cannot resolve the annotation {annotation!r} of {params[1].name!r} ({exc}); "
+                f"{cls.__name__}.run: cannot resolve the annotation {annotation!r} of {name!r} ({exc}); "
                 f"define or import that name in {cls.__module__!r}"
             ) from None
     return annotation if is_model_class(annotation) else None

@@ -558,17 +558,14 @@ class FakePlatform:
 
     def _warn_mixed_pydantic(self, component: type, module_class: type, role: str) -> None:
         """A KitWarning per pydantic.v1 Field or validator in a v2 model the component is configured with."""
-        import inspect
-
         from kit._pydantic import mixed_pydantic
-        from kit.utils import get_annotation_for
+        from kit.utils import get_annotation_for, run_arguments_annotation
 
         models = [get_annotation_for(module_class, "configuration")]
         if role == "configuration":
             models.append(get_annotation_for(component, "configuration"))
-        elif callable(getattr(component, "run", None)):  # an action (an account validator has no run)
-            parameters = list(inspect.signature(inspect.unwrap(component.run)).parameters.values())
-            models.append(parameters[1].annotation if len(parameters) > 1 else None)
+        else:  # an action's arguments (an account validator has no run: None)
+            models.append(run_arguments_annotation(component))
         models.append(getattr(component, "results_model", None))
         for model in dict.fromkeys(m for m in models if isinstance(m, type)):
             for problem in mixed_pydantic(model):
