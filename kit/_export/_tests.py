@@ -17,7 +17,7 @@ the test (``tests/data/recorded_<stem>.json``), so it can be read and edited.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, Iterable, Mapping
 
 from ._manifests import ExportError, component_kind
@@ -30,12 +30,10 @@ RECORDED_EVENTS_LIMIT = 500
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready copy of a recorded value (frozen mappings, tuples, models, datetimes...)."""
-    from kit._platform._records import thaw
-
+    """JSON-ready copy of a recorded value (frozen records, tuples, models, datetimes...)."""
     if hasattr(value, "model_dump"):
         value = value.model_dump(mode="json")
-    return json.loads(json.dumps(thaw(value), default=str))
+    return json.loads(json.dumps(value, default=str))
 
 
 def _placeholder(value: Any) -> Any:
@@ -47,16 +45,19 @@ def _placeholder(value: Any) -> Any:
     return "REDACTED"
 
 
-def _redact(value: Any, secrets: set[str]) -> Any:
-    """``value`` with every occurrence of a secret string replaced (in URLs, bodies, events...)."""
+def _redact(value: Any, secrets: set[str], exact: set[str] | frozenset[str] = frozenset()) -> Any:
+    """``value`` with every occurrence of a secret string replaced (in URLs, bodies, events...),
+    and every string equal to one of ``exact`` replaced whole."""
     if isinstance(value, str):
+        if value in exact:
+            return "REDACTED"
         for secret in sorted(secrets, key=len, reverse=True):
             value = value.replace(secret, "REDACTED")
         return value
     if isinstance(value, Mapping):
-        return {_redact(k, secrets): _redact(v, secrets) for k, v in value.items()}
+        return {_redact(k, secrets, exact): _redact(v, secrets, exact) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_redact(v, secrets) for v in value]
+        return [_redact(v, secrets, exact) for v in value]
     return value
 
 
@@ -113,17 +114,6 @@ def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
     # inside longer texts (bodies, URLs) only secrets long enough not to match by chance
     long_secrets = {value for value in secrets if len(value) >= 8}
 
-    def scrub(value: Any) -> Any:
-        if isinstance(value, str) and value in secrets:
-            return "REDACTED"
-        if isinstance(value, str):
-            return _redact(value, long_secrets)
-        if isinstance(value, Mapping):
-            return {scrub(k): scrub(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [scrub(v) for v in value]
-        return value
-
     def scrub_keys(data: Any, role: str) -> Any:
         """Secret keys redacted whatever their value (an int, a short string the masker keeps)."""
         keys = host.secret_keys.get(role, frozenset())
@@ -137,13 +127,12 @@ def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
             f"simulations=[...]: {run.name} was never stepped, so there is no run to replay; step it first "
             "(sim.step(3), sim.run_for(hours=1)) or leave it out of simulations="
         )
-    start = reports[0].start
     intake = host.intake
     strings = intake.rows()[0]
     recording: dict[str, Any] = {
-        "start": start.astimezone(UTC).isoformat() if isinstance(start, datetime) else str(start),
+        "start": reports[0].start.astimezone(UTC).isoformat(),
         "steps": len(reports),
-        "finished": bool(reports) and reports[-1].status in ("finished", "crashed"),
+        "finished": reports[-1].status in ("finished", "crashed"),
         "module_configuration": _plain(scrub_keys(host.module_configuration, "module_configuration"))
         if host.module_configuration else {},
         "configuration": _plain(scrub_keys(host.configuration, "configuration")) if host.configuration else {},
@@ -153,7 +142,7 @@ def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
         "pushed": [_maybe_json(s) for s in strings[:RECORDED_EVENTS_LIMIT]],
         "errors": len(host.errors),
     }
-    return run.component.__name__, scrub(recording)
+    return run.component.__name__, _redact(recording, long_secrets, exact=secrets)
 
 
 def _answers(calls: Iterable[Any]) -> list[dict[str, Any]]:
@@ -201,7 +190,9 @@ def _sdk_loop(cls: type) -> str | None:
 
 
 def _is_async(cls: type) -> bool:
-    return any(base.__name__ == "AsyncConnector" for base in cls.__mro__)
+    from kit.aio.connector import AsyncConnector
+
+    return issubclass(cls, AsyncConnector)
 
 
 def write_component_test(
@@ -333,6 +324,19 @@ def as_json(value):
 '''
 
 
+def _client_parts(client: str) -> tuple[list[str], list[str], str, str]:
+    """The imports (standard library, third party), ``register_answers`` and the mocker of a test
+    whose component uses ``client`` ("aiohttp" or "requests")."""
+    if client == "aiohttp":
+        return (
+            ["import inspect", "import re", "from types import SimpleNamespace"],
+            ["from aiohttp import ClientResponse", "from aioresponses import aioresponses"],
+            _ANSWERS_AIOHTTP,
+            "aioresponses()",
+        )
+    return [], ["import requests_mock"], _ANSWERS_REQUESTS, "requests_mock.Mocker()"
+
+
 def _imports(stdlib: list[str], third: list[str], local: list[str]) -> str:
     """The import block, laid out as isort does (the module's own package last)."""
     groups = _import_groups(stdlib + third) + _import_groups(local)
@@ -350,15 +354,10 @@ def _action_test(
     cls: type, stem: str, component_module: str, module_import: tuple[str, str], recorded: bool,
     data: Mapping[str, Any], http: str | bool,
 ) -> str:
-    client = http or "requests"
-    stdlib = ["import json", "from pathlib import Path"]
+    client_stdlib, client_third, answers, mocker = _client_parts(http or "requests")
+    stdlib = ["import json", "from pathlib import Path", *client_stdlib]
     skip = _skip_without_answers(cls, recorded, data, http)
-    third = ["import pytest"] if skip else []
-    if client == "aiohttp":
-        stdlib += ["import inspect", "import re", "from types import SimpleNamespace"]
-        third += ["from aiohttp import ClientResponse", "from aioresponses import aioresponses"]
-    else:
-        third.append("import requests_mock")
+    third = (["import pytest"] if skip else []) + client_third
     if recorded:
         third.append("from freezegun import freeze_time")
     module_class = module_import[1]
@@ -366,11 +365,22 @@ def _action_test(
         stdlib, third, _local_imports(cls, component_module, module_import)
     )
     text += f'\nRECORDING = json.loads((Path(__file__).parent / "data" / "recorded_{stem}.json").read_text())\n'
-    text += _ANSWERS_AIOHTTP if client == "aiohttp" else _ANSWERS_REQUESTS
+    text += answers
     if recorded:
         text += _AS_JSON
-    mocker = "aioresponses()" if client == "aiohttp" else "requests_mock.Mocker()"
     clock = '    with freeze_time(RECORDING["start"]), ' if recorded else "    with "
+    failed = recorded and data.get("error") is not None
+    if failed:
+        call = (
+            '        try:\n'
+            '            action.run(RECORDING["arguments"])\n'
+            '        except Exception as error:  # the recorded run failed: this one must fail too\n'
+            '            failure = str(error)\n'
+            '        else:\n'
+            '            failure = action.error_message\n'
+        )
+    else:
+        call = '        results = action.run(RECORDING["arguments"])\n'
     body = f'''
 
 {skip}def test_{stem}(tmp_path):
@@ -380,25 +390,14 @@ def _action_test(
 
 {clock}{mocker} as http:
         register_answers(http, RECORDING["http"])
-        results = action.run(RECORDING["arguments"])
-
+{call}
 '''
+    if failed:
+        body += '    assert failure is not None, "the recorded run failed (RECORDING[\'error\']), this one did not"\n'
+    elif recorded:
+        body += '    assert action.error_message is None, action.error_message\n'
+        body += '    assert as_json(results) == RECORDING["results"]\n'
     if recorded:
-        error = data.get("error")
-        if error is None:
-            body += '    assert action.error_message is None, action.error_message\n'
-            body += '    assert as_json(results) == RECORDING["results"]\n'
-        else:
-            body = body.replace(
-                '        results = action.run(RECORDING["arguments"])\n',
-                '        try:\n'
-                '            action.run(RECORDING["arguments"])\n'
-                '        except Exception as error:  # the recorded run failed: this one must fail too\n'
-                '            failure = str(error)\n'
-                '        else:\n'
-                '            failure = action.error_message\n',
-            )
-            body += '    assert failure is not None, "the recorded run failed (RECORDING[\'error\']), this one did not"\n'
         body += '    assert action.outputs == RECORDING["outputs"]\n'
     else:
         body += "    assert action.error_message is None, action.error_message\n"
@@ -501,18 +500,13 @@ def _daemon_test(
 ) -> str:
     kind = component_kind(cls)
     is_async = _is_async(cls)
-    client = http or "requests"
+    client_stdlib, client_third, answers, mocker = _client_parts(http or "requests")
     variable = "connector" if kind == "connector" else "trigger"
     stdlib = ["import json", "import threading", "from pathlib import Path", "from unittest.mock import Mock, patch"]
     if is_async:
         stdlib += ["import asyncio", "from unittest.mock import AsyncMock"]
-    third = ["import pytest"]
-    if client == "aiohttp":
-        stdlib += ["import inspect", "import re", "from types import SimpleNamespace"]
-        third += ["from aiohttp import ClientResponse", "from aioresponses import aioresponses"]
-    else:
-        third.append("import requests_mock")
-    third.append("from freezegun import freeze_time")
+    stdlib += client_stdlib
+    third = ["import pytest", *client_third, "from freezegun import freeze_time"]
     module_class = module_import[1]
     what = f"{data.get('steps', 1)} step(s) of its run loop"
     text = _header(cls, recorded, what) + "\n" + _imports(
@@ -521,7 +515,7 @@ def _daemon_test(
     text += f'\nRECORDING = json.loads((Path(__file__).parent / "data" / "recorded_{stem}.json").read_text())\n'
     if is_async:
         text += "REAL_ASYNC_SLEEP = asyncio.sleep\n"
-    text += _ANSWERS_AIOHTTP if client == "aiohttp" else _ANSWERS_REQUESTS
+    text += answers
     text += _PAUSES
     if is_async:
         text += _ASYNC_SLEEP
@@ -543,7 +537,6 @@ def {variable}(tmp_path):
     {variable}.log_exception = Mock()
     return {variable}
 '''
-    mocker = "aioresponses()" if client == "aiohttp" else "requests_mock.Mocker()"
     freeze = 'freeze_time(RECORDING["start"], real_asyncio=True)' if is_async else 'freeze_time(RECORDING["start"])'
     if not recorded:
         freeze = freeze.replace('RECORDING["start"]', '"2024-01-01T00:00:00Z"')
