@@ -41,7 +41,7 @@ from ._manifests import (
     display_name,
     generate_manifests,
 )
-from ._package import _render_import, _rewrite, build_package, distributions_for
+from ._package import _render_import, _rewrite, build_package, component_stem, distributions_for
 from ._pyproject import add_dependencies, lowest_version, sdk_constraint
 from ._schema import model_schema
 from ._source import Analyzer, _order_key
@@ -470,25 +470,35 @@ def export_into(
     # tests of the new components
     test_libraries: list[str] = []
     module_import = (main.imports.get(main.module_class or "", "sekoia_automation.module"), main.module_class or "Module")
+
+    def tests_of(cls: type, class_file: str, component_manifest: dict, example: Any, http: str | None) -> Any:
+        return write_component_test(
+            cls,
+            component_module=class_file[: -len(".py")].replace("/", "."),
+            module_import=module_import,
+            component_manifest=component_manifest,
+            module_manifest=manifest,
+            example=example,
+            http=http,
+        )
+
+    def take(test_files: dict[str, str], libraries: list[str]) -> None:
+        files.update(test_files)
+        test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
+        if not (target / "tests").exists():
+            files["tests/__init__.py"] = ""
+
     for cls in added:
         file_name = next(f for f, m in manifests.items() if m.get("docker_parameters") == cls.__name__)
-        test_files, libraries = write_component_test(
-            cls,
-            component_module=component_files[cls.__name__][: -len(".py")].replace("/", "."),
-            module_import=module_import,
-            component_manifest=manifests[file_name],
-            module_manifest=manifest,
-            example=example_for(examples, cls),
-            http=http_components.get(cls.__name__),
+        test_files, libraries = tests_of(
+            cls, component_files[cls.__name__], manifests[file_name], example_for(examples, cls),
+            http_components.get(cls.__name__),
         )
         kept_tests = [relpath for relpath in test_files if (target / relpath).exists()]
         if kept_tests and not force:
             notes.append(f"kept your {', '.join(kept_tests)}")
             continue
-        files.update(test_files)
-        test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
-        if not (target / "tests").exists():
-            files["tests/__init__.py"] = ""
+        take(test_files, libraries)
 
     # a new recording of a component the module already has: its recording is refreshed (the
     # test that reads it is the author's once written), or its test written if it has none
@@ -498,28 +508,20 @@ def export_into(
             continue
         docker = registered[cls.__name__]
         current = next((m for m in existing.values() if m.get("docker_parameters") == docker), {})
-        class_file = _class_file(target, main, cls.__name__)
-        test_files, libraries = write_component_test(
-            cls,
-            component_module=class_file[: -len(".py")].replace("/", "."),
-            module_import=module_import,
-            component_manifest=manifests.get(
-                next((f for f, m in manifests.items() if m.get("docker_parameters") == docker), ""), current
-            ),
-            module_manifest=manifest,
-            example=example,
-            http="requests" if example.get("http") else None,
+        component_manifest = manifests.get(
+            next((f for f, m in manifests.items() if m.get("docker_parameters") == docker), ""), current
         )
-        test_rel, data_rel = sorted(test_files, key=lambda r: not r.startswith("tests/test_"))
-        if force:
-            files.update(test_files)
-            test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
+        test_files, libraries = tests_of(
+            cls, _class_file(target, main, cls.__name__), component_manifest, example,
+            "requests" if example.get("http") else None,
+        )
+        stem = component_stem(cls)
+        test_rel, data_rel = f"tests/test_{stem}.py", f"tests/data/recorded_{stem}.json"
+        if force or not ((target / data_rel).exists() or (target / test_rel).exists()):
+            take(test_files, libraries)
         elif (target / data_rel).exists():
             files[data_rel] = test_files[data_rel]
             notes.append(f"refreshed {data_rel} from the new recording (your {test_rel} reads it)")
-        elif not (target / test_rel).exists():
-            files.update(test_files)
-            test_libraries.extend(lib for lib in libraries if lib not in test_libraries)
         else:
             notes.append(f"kept your {test_rel}; the new recording of {cls.__name__} was not written (export it "
                          f"with force=True to replace that test with one that replays it)")
