@@ -362,13 +362,11 @@ def _metrics_replaced() -> Iterator[None]:
     """While a module's code is (re)imported, a Prometheus metric it defines at import time replaces
     the one of the same name from an earlier load, instead of raising ``Duplicated timeseries``
     (a notebook re-runs its load cell; about half of the repository's modules define metrics)."""
+    # only a registry imported by an earlier load can hold a metric of the same name
     registry = getattr(sys.modules.get("prometheus_client.registry"), "REGISTRY", None)
     if registry is None:
-        try:
-            from prometheus_client.registry import REGISTRY as registry
-        except ImportError:  # the module does not use Prometheus
-            yield
-            return
+        yield
+        return
     register = registry.register
 
     def replacing(collector: Any) -> None:
