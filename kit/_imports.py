@@ -8,6 +8,10 @@ rest of the file keeps its formatting and comments.
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kit._flavour import Flavour
 
 # kit's top-level names and the sekoia_automation module that defines each
 TOP_LEVEL = {
@@ -66,8 +70,11 @@ def _alias(alias: ast.alias) -> str:
     return alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
 
 
-def _to_kit(module: str) -> str:
+def _to_kit(module: str, sdk_v1_models: bool = False) -> str:
     parts = module.split(".")
+    if sdk_v1_models and parts[1:] == ["connector"]:
+        # the SDK before 1.23 has a pydantic.v1 DefaultConnectorConfiguration
+        return "kit.v1.connector"
     if len(parts) > 1 and parts[1] in UNSUPPORTED:
         raise ImportRewriteError(f"import of {module}: {UNSUPPORTED[parts[1]]}")
     if len(parts) > 1 and parts[1] == "connector" and len(parts) > 2:
@@ -87,16 +94,33 @@ def _to_kit(module: str) -> str:
     return ".".join(["kit", *parts[1:]])
 
 
-def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | None = None) -> str:
+def _pydantic_module(module: str, to: str) -> str | None:
+    """``module`` renamed between pydantic 1 (``pydantic``) and kit's ``pydantic.v1``; None if it stays."""
+    parts = module.split(".")
+    if parts[0] != "pydantic":
+        return None
+    if to == "kit":
+        return None if parts[1:2] == ["v1"] else ".".join(["pydantic", "v1", *parts[1:]])
+    return ".".join(["pydantic", *parts[2:]]) if parts[1:2] == ["v1"] else None
+
+
+def rewrite_imports(
+    source: str, *, to: str, local_packages: dict[str, str] | None = None, flavour: Flavour | None = None
+) -> str:
     """Rewrite the imports of ``source`` so it runs on ``to`` ("kit" or "sekoia_automation").
 
     ``local_packages`` maps top-level names of the code's own packages to new
-    names (kit loads module directories under private names).
+    names (kit loads module directories under private names). ``flavour`` is what the
+    module directory the code comes from (or goes to) pins: with an SDK before 1.23,
+    ``sekoia_automation.connector`` is ``kit.v1.connector``; with pydantic 1 installed, the
+    code's ``pydantic`` is kit's ``pydantic.v1``.
     """
     if to not in {"kit", "sekoia_automation"}:
         raise ValueError(f"to={to!r}: expected 'kit' or 'sekoia_automation'")
     tree = ast.parse(source)
     local = local_packages or {}
+    sdk_v1 = flavour is not None and flavour.sdk_v1_models
+    pydantic_1 = flavour is not None and flavour.code_pydantic_1
     edits: list[tuple[int, int, int, int, str]] = []
     kit_module_aliases: set[str] = set()
     first_kit_import: ast.Import | None = None
@@ -114,7 +138,10 @@ def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | No
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             head = node.module.split(".")[0]
             if to == "kit" and head == "sekoia_automation":
-                edits.append((*span(node), f"from {_to_kit(node.module)} import {', '.join(map(_alias, node.names))}"))
+                target = _to_kit(node.module, sdk_v1)
+                edits.append((*span(node), f"from {target} import {', '.join(map(_alias, node.names))}"))
+            elif pydantic_1 and head == "pydantic":
+                edits.extend(_pydantic_from(node, to, span(node)))
             elif to == "sekoia_automation" and head == "kit":
                 edits.append((*span(node), _from_kit(node).replace("\n", "\n" + " " * node.col_offset)))
             elif head in local:
@@ -124,8 +151,17 @@ def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | No
             changed = False
             for alias in node.names:
                 head = alias.name.split(".")[0]
-                if to == "kit" and head == "sekoia_automation":
-                    target = _to_kit(alias.name)
+                if pydantic_1 and head == "pydantic" and (renamed := _pydantic_module(alias.name, to)):
+                    changed = True
+                    if to == "kit" and alias.asname is None and renamed != "pydantic.v1":
+                        # `import pydantic.fields` binds the name pydantic
+                        new_names += [renamed, "pydantic.v1 as pydantic"]
+                    elif to == "kit" or alias.asname not in (None, "pydantic"):
+                        new_names.append(f"{renamed} as {alias.asname or 'pydantic'}")
+                    else:
+                        new_names.append(renamed)
+                elif to == "kit" and head == "sekoia_automation":
+                    target = _to_kit(alias.name, sdk_v1)
                     changed = True
                     if alias.asname is None and "." in alias.name:
                         # `import sekoia_automation.x` binds the name sekoia_automation
@@ -141,6 +177,8 @@ def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | No
                             first_kit_import = node
                         continue
                     parts = alias.name.split(".")
+                    if parts[1:2] == ["v1"] and len(parts) > 2:
+                        parts = [parts[0], *parts[2:]]
                     if parts[1] not in SUBMODULES:
                         raise ImportRewriteError(f"line {node.lineno}: {alias.name} has no sekoia_automation equivalent")
                     new_names.append(f"sekoia_automation.{'.'.join(parts[1:])}" + (f" as {alias.asname}" if alias.asname else ""))
@@ -150,6 +188,7 @@ def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | No
                 else:
                     new_names.append(_alias(alias))
             if changed:
+                new_names = list(dict.fromkeys(new_names))
                 text = f"import {', '.join(new_names)}" if new_names else "pass"
                 edits.append((*span(node), text))
 
@@ -185,9 +224,30 @@ def rewrite_imports(source: str, *, to: str, local_packages: dict[str, str] | No
     return _replace_spans(source, edits) if edits else source
 
 
+def _pydantic_from(node: ast.ImportFrom, to: str, where: tuple[int, int, int, int]) -> list:
+    """The edit of a ``from pydantic... import`` between pydantic 1 and kit's ``pydantic.v1``."""
+    assert node.module is not None
+    names = ", ".join(map(_alias, node.names))
+    renamed = _pydantic_module(node.module, to)
+    if renamed is not None:
+        return [(*where, f"from {renamed} import {names}")]
+    if to == "sekoia_automation" and node.module == "pydantic" and any(a.name == "v1" for a in node.names):
+        if len(node.names) > 1:
+            raise ImportRewriteError(
+                f"line {node.lineno}: `from pydantic import {names}` mixes pydantic v1 and v2, but the module's "
+                "environment has pydantic 1 only; import only from pydantic.v1"
+            )
+        return [(*where, f"import pydantic as {node.names[0].asname or 'v1'}")]
+    return []
+
+
 def _from_kit(node: ast.ImportFrom) -> str:
     module = node.module or "kit"
     parts = module.split(".")
+    if parts[1:2] == ["v1"]:
+        # kit.v1.connector is sekoia_automation.connector of the SDK before 1.23
+        parts = [parts[0], *parts[2:]]
+        module = ".".join(parts)
     if len(parts) > 1:
         if parts[1] not in SUBMODULES:
             raise ImportRewriteError(

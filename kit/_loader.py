@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any, Iterator
 
 from kit import _runtime
+from kit._flavour import DEFAULT, Flavour, flavour_of
 from kit._imports import rewrite_imports
 
 
@@ -32,17 +33,20 @@ class ComponentLoadError(ImportError):
 
 
 class _RewritingLoader(importlib.machinery.SourceFileLoader):
-    def __init__(self, fullname: str, path: str, local: dict[str, str], read: dict[str, str]) -> None:
+    def __init__(
+        self, fullname: str, path: str, local: dict[str, str], read: dict[str, str], flavour: Flavour
+    ) -> None:
         super().__init__(fullname, path)
         self._local = local
         self._read = read
+        self._flavour = flavour
 
     def source_to_code(self, data: Any, path: Any, *, _optimize: int = -1) -> Any:  # type: ignore[override]
         source = importlib.util.decode_source(data) if isinstance(data, bytes) else data
         # what the file held when kit read it: export refuses to replace code edited since
         self._read[str(path)] = hashlib.sha256(source.encode("utf-8")).hexdigest()
         try:
-            source = rewrite_imports(source, to="kit", local_packages=self._local)
+            source = rewrite_imports(source, to="kit", local_packages=self._local, flavour=self._flavour)
         except SyntaxError:
             pass  # let compile() report it with the file's line
         except ValueError as error:
@@ -70,6 +74,8 @@ class _DirectoryFinder(importlib.abc.MetaPathFinder):
         self.prefix = prefix
         self.local = local
         self.read: dict[str, str] = {}  # file path -> sha256 of the source last imported
+        # what the directory pins (SDK before 1.23, pydantic 1): read again on each load
+        self.flavour: Flavour = DEFAULT
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname == self.prefix:
@@ -81,13 +87,14 @@ class _DirectoryFinder(importlib.abc.MetaPathFinder):
         parts = fullname[len(self.prefix) + 1 :].split(".")
         base = self.root.joinpath(*parts)
         if (base / "__init__.py").is_file():
-            loader = _RewritingLoader(fullname, str(base / "__init__.py"), self.local, self.read)
+            loader = _RewritingLoader(fullname, str(base / "__init__.py"), self.local, self.read, self.flavour)
             return importlib.util.spec_from_file_location(
                 fullname, str(base / "__init__.py"), loader=loader, submodule_search_locations=[str(base)]
             )
         if base.with_suffix(".py").is_file():
             file = str(base.with_suffix(".py"))
-            return importlib.util.spec_from_file_location(fullname, file, loader=_RewritingLoader(fullname, file, self.local, self.read))
+            loader = _RewritingLoader(fullname, file, self.local, self.read, self.flavour)
+            return importlib.util.spec_from_file_location(fullname, file, loader=loader)
         if base.is_dir():  # namespace package
             spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
             spec.submodule_search_locations = [str(base)]
@@ -114,6 +121,7 @@ def _finder_for(root: Path) -> _DirectoryFinder:
         finder = _DirectoryFinder(root, prefix, local)
         _finders[prefix] = finder
         sys.meta_path.insert(0, finder)
+    finder.flavour = flavour_of(root)
     return finder
 
 

@@ -546,11 +546,13 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
                 out.add(source, "$", problem, "change the import, then run kit generate-files")
             if model is not None:
                 mixed.add(model)
+    from kit._flavour import flavour_of
+
     from ._edit import pydantic_major_problems
 
-    pyproject_text = (root / "pyproject.toml").read_text() if (root / "pyproject.toml").is_file() else None
+    flavour = flavour_of(root)
     for cls in (c for _, c in checked):
-        for problem in pydantic_major_problems(root / "pyproject.toml", pyproject_text, [cls]):
+        for problem in pydantic_major_problems(flavour, [cls]):
             out.add(_relative_source(root, cls), "$", problem.replace(" and export again", ""), "change the model's import")
     for docker, cls in checked:
         kind = component_kind(cls)
@@ -715,7 +717,12 @@ def check(
     _check_project(root, out)
     _check_logo(root, out)
     if code and manifest is not None and (root / "main.py").exists():
-        _check_code(root, manifest, components, out)
+        from kit._flavour import flavour_of
+
+        from ._schema import v1_layout
+
+        with v1_layout(flavour_of(root).sdk_v1_models):
+            _check_code(root, manifest, components, out)
     if events is not None:
         picked = _pick_component(components, component, out)
         if picked is not None:

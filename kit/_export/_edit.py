@@ -30,6 +30,9 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
+from kit._flavour import Flavour, flavour_from
+from kit.utils import is_model_class, is_v1_model_class
+
 from ._changelog import add_entry, bump
 from ._fs import STATE_FILE, dump_state, load_state, read_text, refuse_symlinks, sha256, unified_diff, write_atomic
 from ._mainpy import MainFile, add_registrations, parse_main
@@ -42,7 +45,7 @@ from ._manifests import (
     generate_manifests,
 )
 from ._package import _render_import, _rewrite, build_package, component_stem, distributions_for
-from ._pyproject import add_dependencies, lowest_version, sdk_constraint
+from ._pyproject import add_dependencies
 from ._schema import model_schema
 from ._source import Analyzer, _order_key
 from ._tests import example_for, write_component_test
@@ -100,10 +103,13 @@ def _statement_span(node: ast.stmt) -> tuple[int, int]:
     return start, node.end_lineno or node.lineno
 
 
-def replace_definitions(current: str, cls: type, keep: frozenset[str], relpath: str) -> str:
+def replace_definitions(
+    current: str, cls: type, keep: frozenset[str], relpath: str, flavour: Flavour | None = None
+) -> str:
     """``current`` (the text of the file that defines ``cls``) with the definition of ``cls``
     and of every top-level definition of the file it uses replaced by their new source;
-    definitions and imports it needs that the file lacks are added; nothing else changes."""
+    definitions and imports it needs that the file lacks are added; nothing else changes.
+    ``flavour``: what the module pins (its imports are written for it)."""
     try:
         tree = ast.parse(current)
     except SyntaxError as exc:
@@ -167,11 +173,11 @@ def replace_definitions(current: str, cls: type, keep: frozenset[str], relpath: 
             names = used.get(key, set(stmt.defines))
             if all(n in imported or n in defs for n in names):
                 continue
-            text = _rewrite(_render_import(stmt, names) + "\n", relpath)
+            text = _rewrite(_render_import(stmt, names) + "\n", relpath, flavour)
             if text not in new_imports:
                 new_imports.append(text)
             continue
-        text = _rewrite(stmt.text.rstrip("\n") + "\n", relpath)
+        text = _rewrite(stmt.text.rstrip("\n") + "\n", relpath, flavour)
         node = next((defs[n] for n in stmt.defines if n in defs), None)
         if node is not None:
             start, end = _statement_span(node)
@@ -249,64 +255,93 @@ def _refuse_dev_kit_code(cls: type, stmts: list[Any], relpath: str) -> None:
 
 
 def _pydantic_major(model: Any) -> int | None:
-    try:
-        import pydantic
-    except ImportError:  # pragma: no cover - kit depends on pydantic
+    if not is_model_class(model):
         return None
-    if isinstance(model, type) and issubclass(model, pydantic.BaseModel):
-        return 2
-    try:
-        from pydantic import v1
-    except ImportError:  # pragma: no cover
-        return None
-    return 1 if isinstance(model, type) and issubclass(model, v1.BaseModel) else None
+    return 1 if is_v1_model_class(model) else 2
 
 
-def check_pydantic_major(pyproject: Path, pyproject_text: str | None, components: list[type]) -> None:
-    """Refuse an action whose arguments model is of the pydantic major the pinned SDK cannot validate
+def check_pydantic_major(flavour: Flavour, components: list[type]) -> None:
+    """Refuse components whose models are of a pydantic major the module's environment cannot run
     (:func:`pydantic_major_problems`).
 
     Raises:
         ExportError: the first problem.
     """
-    problems = pydantic_major_problems(pyproject, pyproject_text, components)
+    problems = pydantic_major_problems(flavour, components)
     if problems:
         raise ExportError(problems[0])
 
 
-def pydantic_major_problems(pyproject: Path, pyproject_text: str | None, components: list[type]) -> list[str]:
-    """Actions whose arguments model is of the pydantic major the pinned SDK cannot validate.
+def pydantic_major_problems(flavour: Flavour, components: list[type]) -> list[str]:
+    """What in ``components`` the SDK and pydantic that ``flavour`` pins cannot run.
 
-    The SDK before 1.23 wraps ``run`` with ``pydantic.v1.validate_arguments`` (a v2 model fails
-    there), 1.23 and later with pydantic v2's ``validate_call``, which fails on a ``pydantic.v1``
-    model (``TypeError: BaseModel.validate() takes 2 positional arguments but 3 were given``).
+    - action arguments: the SDK before 1.23 wraps ``run`` with ``pydantic.v1.validate_arguments``
+      (a v2 model fails there), 1.23 and later with pydantic v2's ``validate_call``, which fails on
+      a ``pydantic.v1`` model (``TypeError: BaseModel.validate() takes 2 positional arguments but 3
+      were given``);
+    - connector configurations: before 1.23 ``DefaultConnectorConfiguration`` is a ``pydantic.v1``
+      model (``kit.v1.connector``), a v2 model from 1.23 (``kit.connector``);
+    - with pydantic 1 installed (SDK up to 1.18.2), no pydantic v2 model can run at all.
     """
-    constraint = sdk_constraint(pyproject_text or "")
-    lowest = lowest_version(constraint)
     problems: list[str] = []
-    if lowest is None:
+    if flavour.sdk is None and flavour.pydantic is None:
         return problems
+    from kit import connector
+    from kit.v1 import connector as connector_v1
+
     for cls in components:
-        if component_kind(cls) != "action":
-            continue
-        model = arguments_model(cls)
-        major = _pydantic_major(model) if model is not None else None
-        if lowest < (1, 23) and major == 2:
-            problems.append(
-                f"{cls.__name__}: its arguments model {model.__name__} is a pydantic v2 model, but "
-                f"{pyproject} pins sekoia-automation-sdk {constraint!r}, and the SDK before 1.23 "
-                "validates action arguments with pydantic v1 (the action would fail at run time there); write the "
-                "model with `from pydantic.v1 import BaseModel, Field`, or raise the pin to \"^1.23\" in "
-                "pyproject.toml and export again"
-            )
-        if lowest >= (1, 23) and major == 1:
-            problems.append(
-                f"{cls.__name__}: its arguments model {model.__name__} is a pydantic.v1 model, but {pyproject} "
-                f"pins sekoia-automation-sdk {constraint!r}, and the SDK since 1.23 validates action arguments with "
-                "pydantic v2's validate_call, which fails on it at run time (TypeError: BaseModel.validate() takes 2 "
-                "positional arguments but 3 were given); write the model with `from pydantic import BaseModel, "
-                "Field`, or pin the SDK below 1.23 and export again"
-            )
+        kind = component_kind(cls)
+        models = {"configuration": configuration_model(cls)}
+        if kind == "action":
+            models["arguments"] = arguments_model(cls)
+        for role, model in models.items():
+            major = _pydantic_major(model)
+            if major is None:
+                continue
+            if flavour.code_pydantic_1 and major == 2:
+                problems.append(
+                    f"{cls.__name__}: its {role} model {model.__name__} is a pydantic v2 model, but {flavour.origin} "
+                    f"installs pydantic {'.'.join(map(str, flavour.pydantic or (1,)))}, where no v2 model can run; "
+                    "write it with `from pydantic.v1 import BaseModel, Field` (export writes that as `from pydantic "
+                    "import ...` there)" + (
+                        " deriving from `kit.v1.connector.DefaultConnectorConfiguration`"
+                        if issubclass(model, connector.DefaultConnectorConfiguration) else ""
+                    ) + ", and export again"
+                )
+            elif role == "arguments" and flavour.sdk_v1_models and major == 2:
+                problems.append(
+                    f"{cls.__name__}: its arguments model {model.__name__} is a pydantic v2 model, but "
+                    f"{flavour.pins()}, and the SDK before 1.23 validates action arguments with pydantic v1 (the "
+                    "action would fail at run time there); write the model with `from pydantic.v1 import "
+                    'BaseModel, Field`, or raise the pin to "^1.23" in pyproject.toml and export again'
+                )
+            elif role == "arguments" and flavour.sdk is not None and not flavour.sdk_v1_models and major == 1:
+                problems.append(
+                    f"{cls.__name__}: its arguments model {model.__name__} is a pydantic.v1 model, but "
+                    f"{flavour.pins()}, and the SDK since 1.23 validates action arguments with pydantic v2's "
+                    "validate_call, which fails on it at run time (TypeError: BaseModel.validate() takes 2 "
+                    "positional arguments but 3 were given); write the model with `from pydantic import BaseModel, "
+                    "Field`, or pin the SDK below 1.23 and export again"
+                )
+            elif flavour.sdk_v1_models and issubclass(model, connector.DefaultConnectorConfiguration):
+                problems.append(
+                    f"{cls.__name__}: its configuration {model.__name__} derives from kit.connector's "
+                    f"DefaultConnectorConfiguration (pydantic v2), but {flavour.pins()}, whose "
+                    "DefaultConnectorConfiguration is a pydantic.v1 model; derive from "
+                    "`kit.v1.connector.DefaultConnectorConfiguration` with fields of `from pydantic.v1 import Field`, "
+                    "and export again"
+                )
+            elif (
+                flavour.sdk is not None and not flavour.sdk_v1_models
+                and issubclass(model, connector_v1.DefaultConnectorConfiguration)
+            ):
+                problems.append(
+                    f"{cls.__name__}: its configuration {model.__name__} derives from kit.v1.connector's "
+                    f"DefaultConnectorConfiguration (pydantic.v1), but {flavour.pins()}, whose "
+                    "DefaultConnectorConfiguration is a pydantic v2 model since 1.23; derive from "
+                    "`kit.connector.DefaultConnectorConfiguration` with fields of `from pydantic import Field`, and "
+                    "export again"
+                )
     return problems
 
 
@@ -369,7 +404,8 @@ def export_into(
     keep = frozenset({package_name})
     registered = main.registered()
     pyproject_text = read_text(target / "pyproject.toml")
-    check_pydantic_major(target / "pyproject.toml", pyproject_text, components)
+    flavour = flavour_from(pyproject_text, read_text(target / "poetry.lock"), target)
+    check_pydantic_major(flavour, components)
 
     files: dict[str, str] = {}
     added: list[type] = []
@@ -378,7 +414,7 @@ def export_into(
     new = [c for c in components if c.__name__ not in registered]
     existing = existing_component_manifests(target)
     if new:
-        pkg = build_package(package_name, new, None, "KitUnusedModule", keep=keep)
+        pkg = build_package(package_name, new, None, "KitUnusedModule", keep=keep, flavour=flavour)
         for relpath, text in pkg.files.items():
             if relpath == f"{package_name}/__init__.py":
                 continue  # the package is the module's own: its __init__ is not kit's
@@ -403,7 +439,7 @@ def export_into(
     for cls in updated:
         relpath = _class_file(target, main, cls.__name__)
         current = files.get(relpath, read_text(target / relpath) or "")
-        text = replace_definitions(current, cls, keep, relpath)
+        text = replace_definitions(current, cls, keep, relpath, flavour)
         if text == current:
             continue
         code_changed.add(cls)
@@ -613,14 +649,17 @@ import json, sys
 sys.path.insert(0, {kit_root!r})
 from kit._export._generate import load_code
 from kit._export._manifests import generate_manifests
+from kit._export._schema import v1_layout
 from kit._export._writer import existing_component_manifests
+from kit._flavour import flavour_of
 from pathlib import Path
 root = Path({target!r})
 loaded = load_code(root)
 registered = {{cls.__name__: docker for docker, cls in loaded.registered}}
 manifest = json.loads((root / "manifest.json").read_text())
-out = generate_manifests(list(dict.fromkeys(cls for _, cls in loaded.registered)), manifest["uuid"],
-                         existing_component_manifests(root), registered)
+with v1_layout(flavour_of(root).sdk_v1_models):
+    out = generate_manifests(list(dict.fromkeys(cls for _, cls in loaded.registered)), manifest["uuid"],
+                             existing_component_manifests(root), registered)
 print("\\n@@KIT@@" + json.dumps(out))
 """
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._fs import read_text, refuse_symlinks, write_atomic
+from ._schema import v1_layout
 from ._manifests import (
     ExportError,
     Registration,
@@ -122,12 +123,19 @@ def _import_plainly(root: Path) -> LoadedModule:
 
 def regenerate(path: str | os.PathLike) -> dict[str, str]:
     """The manifests and ``main.py`` the code of a module directory generates, as
-    ``{relative path: text}`` (nothing is written). Existing uuids are kept.
+    ``{relative path: text}`` (nothing is written). Existing uuids are kept; schemas are laid out
+    as the generator of the module's pinned SDK writes them.
 
     Raises:
         ExportError: no ``manifest.json``, or not exactly one Module subclass.
     """
-    root = Path(path)
+    from kit._flavour import flavour_of
+
+    with v1_layout(flavour_of(path).sdk_v1_models):
+        return _regenerate(Path(path))
+
+
+def _regenerate(root: Path) -> dict[str, str]:
     manifest_text = read_text(root / "manifest.json")
     if manifest_text is None:
         raise ExportError(

@@ -34,7 +34,7 @@ import uuid as _uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ._schema import is_model_class, model_schema
+from ._schema import is_model_class, merge_schema, model_schema
 
 Kind = Literal["trigger", "connector", "action", "module"]
 
@@ -292,6 +292,10 @@ def component_manifest(cls: type, module_uuid: str, existing: dict | None = None
     # the author's, written in the JSON: kit has nothing to regenerate it from
     if model is None and isinstance(existing.get("arguments"), dict):
         manifest["arguments"] = existing["arguments"]
+    elif model is not None:
+        manifest["arguments"] = merge_schema(manifest["arguments"], existing.get("arguments"))
+    if isinstance(manifest.get("results"), dict) and manifest["results"]:
+        manifest["results"] = merge_schema(manifest["results"], existing.get("results"))
     if "results" in manifest and not is_model_class(getattr(cls, "results_model", None)) and isinstance(
         existing.get("results"), dict
     ):
@@ -311,7 +315,7 @@ def module_configuration(module_cls: type | None, existing: dict | None) -> dict
     model = configuration_model(module_cls)
     if model is None:
         return None
-    return model_schema(model)
+    return merge_schema(model_schema(model), (existing or {}).get("configuration"))
 
 
 def module_manifest(

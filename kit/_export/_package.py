@@ -15,6 +15,8 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from kit._flavour import Flavour
+
 from ._manifests import ExportError, Registration, component_kind
 from ._source import Analyzer, Stmt, _order_key
 
@@ -84,7 +86,7 @@ def _render_import(stmt: Stmt, names: set[str]) -> str:
     return stmt.text
 
 
-def _rewrite(text: str, relpath: str) -> str:
+def _rewrite(text: str, relpath: str, flavour: Flavour | None = None) -> str:
     if not text.strip():
         return text
     try:
@@ -92,7 +94,7 @@ def _rewrite(text: str, relpath: str) -> str:
     except ImportError as exc:  # pragma: no cover - the module lands with the SDK
         raise ExportError(f"kit._imports.rewrite_imports is not available ({exc}); kit is incompletely installed")
     try:
-        return rewrite_imports(text, to="sekoia_automation")
+        return rewrite_imports(text, to="sekoia_automation", flavour=flavour)
     except ImportRewriteError as exc:
         raise ExportError(f"{relpath} cannot run on sekoia_automation: {exc}") from None
 
@@ -187,6 +189,7 @@ def build_package(
     module_class: type | None,
     module_class_name: str,
     keep: frozenset[str] = frozenset(),
+    flavour: Flavour | None = None,
 ) -> Package:
     """Analyse the sources of ``components`` (and of ``module_class``) and lay out the package.
 
@@ -196,6 +199,7 @@ def build_package(
         module_class: the author's Module subclass, or ``None`` to generate an empty one.
         module_class_name: the name of the generated module class when ``module_class`` is None.
         keep: packages that exist in the target directory: imports from them stay imports.
+        flavour: what the target module pins (pydantic 1: ``pydantic.v1`` is written ``pydantic``).
     """
     analyzer = Analyzer(keep)
     module_key = analyzer.root(module_class) if module_class is not None else None
@@ -348,7 +352,7 @@ def build_package(
                 spans.append(SourceSpan(relpath, start, block.count("\n") + 1, stmt.origin, stmt.line))
         if text:
             # the whole file: `import kit` + `kit.Trigger` in the body, and imports inside functions
-            rewritten = _rewrite(text + "\n", relpath)
+            rewritten = _rewrite(text + "\n", relpath, flavour)
             delta = rewritten.count("\n") - (text.count("\n") + 1)
             text = rewritten.rstrip("\n")
             spans = [SourceSpan(sp.file, sp.start + delta, sp.count, sp.origin, sp.origin_line) for sp in spans]

@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kit._flavour import canonical
+
 from ._manifests import ExportError
 
 # the test libraries generated tests import, by what they need
 TEST_LIBRARIES = ("pytest", "requests-mock", "freezegun")
 AIOHTTP_TEST_LIBRARIES = ("pytest", "aioresponses", "freezegun")
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def new_pyproject(*, slug: str, description: str, dependencies: list[str], dev_dependencies: list[str]) -> str:
@@ -85,8 +83,8 @@ def _names(table: Any) -> set[str]:
     if table is None:
         return set()
     if isinstance(table, list):  # PEP 621 `dependencies = ["requests>=2"]`
-        return {_canonical(re.split(r"[\s<>=!~;\[(]", str(item), maxsplit=1)[0]) for item in table}
-    return {_canonical(str(k)) for k in table.keys()}
+        return {canonical(re.split(r"[\s<>=!~;\[(]", str(item), maxsplit=1)[0]) for item in table}
+    return {canonical(str(k)) for k in table.keys()}
 
 
 def dependency_tables(doc: Any) -> tuple[Any, Any]:
@@ -98,40 +96,6 @@ def dependency_tables(doc: Any) -> tuple[Any, Any]:
     if dev is None:
         dev = _table(doc, "tool.poetry.dev-dependencies")
     return main, dev
-
-
-def sdk_constraint(text: str) -> str | None:
-    """The ``sekoia-automation-sdk`` constraint of a pyproject (``"^1.13.0"``), if any."""
-    import tomlkit
-
-    try:
-        doc = tomlkit.parse(text)
-    except Exception:  # noqa: BLE001 - a broken file has no constraint to read
-        return None
-    main, _ = dependency_tables(doc)
-    if main is None:
-        return None
-    if isinstance(main, list):
-        for item in main:
-            if _canonical(re.split(r"[\s<>=!~;\[(]", str(item), maxsplit=1)[0]) == "sekoia-automation-sdk":
-                return str(item)[len("sekoia-automation-sdk") :].strip() or "*"
-        return None
-    for key, value in main.items():
-        if _canonical(str(key)) == "sekoia-automation-sdk":
-            if hasattr(value, "get"):
-                return str(value.get("version", "*"))
-            return str(value)
-    return None
-
-
-def lowest_version(constraint: str | None) -> tuple[int, ...] | None:
-    """The lowest version a constraint admits, roughly (``"^1.13.0"`` -> ``(1, 13, 0)``)."""
-    if not constraint:
-        return None
-    match = re.search(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", constraint)
-    if match is None:
-        return None
-    return tuple(int(g or 0) for g in match.groups())
 
 
 def add_dependencies(text: str, dependencies: list[str], dev_dependencies: list[str], origin: str) -> str:
@@ -149,8 +113,8 @@ def add_dependencies(text: str, dependencies: list[str], dev_dependencies: list[
         raise ExportError(f"{origin} is not valid TOML ({exc}); fix it before exporting") from None
     main, dev = dependency_tables(doc)
     present = _names(main) | _names(dev)
-    missing = [d for d in dependencies if _canonical(d) not in present]
-    missing_dev = [d for d in dev_dependencies if _canonical(d) not in present and d not in missing]
+    missing = [d for d in dependencies if canonical(d) not in present]
+    missing_dev = [d for d in dev_dependencies if canonical(d) not in present and d not in missing]
     if not missing and not missing_dev:
         return text
     if missing:

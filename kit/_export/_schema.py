@@ -4,7 +4,9 @@ pydantic v2 models give ``model_json_schema()``. ``pydantic.v1`` models give ``.
 which this module normalises to what pydantic v2 would write for the same model: ``$defs``
 instead of ``definitions``, ``anyOf [..., null]`` and ``"default": null`` for optional
 fields, a bare ``$ref`` instead of ``allOf [{$ref}]``, ``additionalProperties: true`` on
-plain ``dict`` fields, and keys sorted the way pydantic v2 sorts them.
+plain ``dict`` fields, and keys sorted the way pydantic v2 sorts them. For a module whose
+pinned SDK is older than 1.23 (:func:`v1_layout`), they keep pydantic 1's layout, as that
+SDK's generator writes them.
 
 Secrets: a property marked ``Field(json_schema_extra={"secret": True})`` (v2),
 ``Field(..., secret=True)`` (v1), or typed ``SecretStr``/``SecretBytes`` is listed, in field
@@ -14,8 +16,26 @@ removed from the property (the SDK's ``add_secrets_to_configuration`` does the s
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, Iterator
+
+# set while kit writes or checks the manifests of a module whose pinned SDK (before 1.23) writes
+# pydantic.v1 models' schemas as `.schema()` gives them
+_V1_LAYOUT: ContextVar[bool] = ContextVar("kit_v1_schema_layout", default=False)
+
+
+@contextlib.contextmanager
+def v1_layout(enabled: bool) -> Iterator[None]:
+    """Within the block, ``pydantic.v1`` models' schemas keep pydantic 1's layout (``enabled``), as the
+    generator of the SDK before 1.23 writes them, instead of being normalised to pydantic v2's."""
+    token = _V1_LAYOUT.set(enabled)
+    try:
+        yield
+    finally:
+        _V1_LAYOUT.reset(token)
+
 
 _OUTER_KEYS = ("title", "description", "default", "examples", "secret", "deprecated", "readOnly")
 
@@ -94,7 +114,7 @@ def _normalise_v1_property(prop: dict, allow_none: bool, required: bool, has_def
 
 
 def _normalise_v1_schema(model: type, schema: dict) -> dict:
-    schema = _rewrite_refs(copy.deepcopy(schema))
+    schema = _rewrite_refs(_without_required_extras(copy.deepcopy(schema)))
     if "definitions" in schema:
         schema["$defs"] = schema.pop("definitions")
     models = {model.__name__: model}
@@ -120,16 +140,22 @@ def _collect_v1_models(model: type, seen: dict) -> None:
                 _collect_v1_models(candidate, seen)
 
 
+def _without_required_extras(schema: dict) -> dict:
+    # `Field(required=True)` in pydantic 1 is an extra (it does not make the field required)
+    # that lands in the schema, where `required` must be a list: not a schema keyword there
+    for sub in [schema, *schema.get("definitions", {}).values()]:
+        for key, prop in sub.get("properties", {}).items():
+            if isinstance(prop, dict) and isinstance(prop.get("required"), bool):
+                sub["properties"][key] = {k: v for k, v in prop.items() if k != "required"}
+    return schema
+
+
 def _normalise_v1_object(model: type, schema: dict) -> None:
     props = schema.get("properties", {})
     for name, field in model.__fields__.items():
         key = field.alias
         if key not in props:
             continue
-        if isinstance(props[key].get("required"), bool):
-            # `Field(required=True)` in pydantic 1 is an extra (it does not make the field required)
-            # that lands in the schema, where `required` must be a list: not a schema keyword here
-            props[key] = {k: v for k, v in props[key].items() if k != "required"}
         props[key] = _normalise_v1_property(
             props[key],
             allow_none=bool(field.allow_none),
@@ -189,10 +215,39 @@ def model_schema(model: Any, *, secrets: bool = True) -> dict:
     problems = mixed_pydantic(model)
     if problems:
         raise MixedPydanticError("; ".join(problems))
-    if is_v1_model_class(model):
+    if is_v1_model_class(model) and _V1_LAYOUT.get():
+        schema = _without_required_extras(copy.deepcopy(model.schema()))
+    elif is_v1_model_class(model):
         schema = _normalise_v1_schema(model, model.schema())
     else:
         schema = model.model_json_schema()
     if secrets:
         apply_secrets(schema)
     return schema
+
+
+# what an author writes by hand in a schema and kit's generator cannot know better
+_HAND_WRITTEN = ("title", "description", "examples", "$schema")
+
+
+def merge_schema(generated: dict, existing: Any) -> dict:
+    """``generated`` with what the author wrote by hand in ``existing`` kept: ``$schema``, titles,
+    descriptions and examples, of the schema and of each property still in the code. Everything
+    that validates (types, defaults, patterns, ``required``, ``secrets``) is the code's; properties
+    the code no longer has are dropped."""
+    if not isinstance(existing, dict):
+        return generated
+    merged = dict(generated)
+    for key in _HAND_WRITTEN:
+        if key in existing:
+            merged[key] = existing[key]
+    old_props = existing.get("properties")
+    if isinstance(old_props, dict) and isinstance(generated.get("properties"), dict):
+        props = {}
+        for name, prop in generated["properties"].items():
+            old = old_props.get(name)
+            if isinstance(old, dict) and isinstance(prop, dict):
+                prop = {**prop, **{k: v for k, v in old.items() if k in _HAND_WRITTEN}}
+            props[name] = prop
+        merged["properties"] = props
+    return merged

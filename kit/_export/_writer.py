@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from kit._flavour import flavour_from, flavour_of
+
 from ._edit import check_pydantic_major, lock_module, refuse_invalid_schemas
 from ._fs import STATE_FILE, dump_state, load_state, read_text, refuse_symlinks, sha256, unified_diff, write_atomic
 from ._manifests import (
@@ -29,7 +31,7 @@ from ._manifests import (
     render_main,
 )
 from ._package import build_package, distributions_for, snake_case
-from ._schema import model_schema
+from ._schema import model_schema, v1_layout
 from ._changelog import add_entry
 from ._pyproject import new_pyproject
 from ._templates import DOCKERFILE, DRAFT7, LOGO_SVG
@@ -317,19 +319,20 @@ def export(
         from ._edit import export_into
 
         lines = [changelog] if isinstance(changelog, str) else list(changelog) if changelog else None
-        return export_into(
-            target,
-            components,
-            module_classes[0] if module_classes else (module if isinstance(module, type) else None),
-            package=package,
-            version=version,
-            changelog=lines,
-            date=date,
-            examples=examples,
-            force=force,
-            lock=lock,
-            round_trip=round_trip,
-        )
+        with v1_layout(flavour_of(target).sdk_v1_models):
+            return export_into(
+                target,
+                components,
+                module_classes[0] if module_classes else (module if isinstance(module, type) else None),
+                package=package,
+                version=version,
+                changelog=lines,
+                date=date,
+                examples=examples,
+                force=force,
+                lock=lock,
+                round_trip=round_trip,
+            )
 
     existing_manifest = _existing_json(target / "manifest.json") or {}
     info = _module_info(
@@ -446,7 +449,7 @@ def export(
     )
     # the pin that will hold: the author's pyproject.toml when there is one (kit keeps it)
     check_pydantic_major(
-        target / "pyproject.toml", read_text(target / "pyproject.toml") or files["pyproject.toml"], components
+        flavour_from(read_text(target / "pyproject.toml") or files["pyproject.toml"], None, target), components
     )
     files["Dockerfile"] = DOCKERFILE
     if not (target / "logo.png").exists():
