@@ -34,6 +34,7 @@ from kit._flavour import Flavour, flavour_from
 from kit.utils import is_model_class, is_v1_model_class
 
 from ._changelog import add_entry, bump
+from ._format import black_mode, format_python
 from ._fs import STATE_FILE, dump_state, load_state, read_text, refuse_symlinks, sha256, unified_diff, write_atomic
 from ._mainpy import MainFile, add_registrations, parse_main
 from ._manifests import (
@@ -52,15 +53,10 @@ from ._tests import example_for, write_component_test
 
 
 def _json_like(current: str | None, data: dict) -> str:
-    """``data`` serialised the way ``current`` is (indent, trailing newline); the SDK's
-    ``json.dumps(indent=2)`` for a new file."""
-    indent = 2
-    if current:
-        match = re.search(r"\n( +)\S", current)
-        if match:
-            indent = len(match.group(1))
-    text = json.dumps(data, indent=indent)
-    return text + "\n" if current is not None and current.endswith("\n") else text
+    """``data`` as the module repository's linter (``linter.py check --changes``) demands every JSON
+    file a change touches: ``json.dumps(indent=2)``, no trailing newline (``current``, the file's
+    text today, is not followed where it differs: its next check would fail)."""
+    return json.dumps(data, indent=2)
 
 
 def _package_of(main: MainFile, root: Path) -> str:
@@ -346,9 +342,6 @@ def pydantic_major_problems(flavour: Flavour, components: list[type]) -> list[st
 
 
 def _bump_manifest(text: str, old: str, new: str) -> str:
-    pattern = re.compile(r'("version"\s*:\s*")' + re.escape(old) + '"')
-    if len(pattern.findall(text)) == 1:
-        return pattern.sub(lambda m: m.group(1) + new + '"', text)
     data = json.loads(text)
     data["version"] = new
     return _json_like(text, data)
@@ -414,7 +407,10 @@ def export_into(
     new = [c for c in components if c.__name__ not in registered]
     existing = existing_component_manifests(target)
     if new:
-        pkg = build_package(package_name, new, None, "KitUnusedModule", keep=keep, flavour=flavour)
+        pkg = build_package(
+            package_name, new, None, "KitUnusedModule", keep=keep, flavour=flavour,
+            format_mode=black_mode(pyproject_text),
+        )
         for relpath, text in pkg.files.items():
             if relpath == f"{package_name}/__init__.py":
                 continue  # the package is the module's own: its __init__ is not kit's
@@ -570,6 +566,10 @@ def export_into(
             files["pyproject.toml"] = text
     else:
         notes.append("no pyproject.toml in the module: kit added no dependency")
+
+    format_python(
+        files, {relpath: read_text(target / relpath) for relpath in files}, files.get("pyproject.toml", pyproject_text)
+    )
 
     # files kit wrote earlier (a module kit exported) and edited by hand since
     state = load_state(target)

@@ -14,8 +14,11 @@ import importlib.metadata
 import re
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from kit._flavour import Flavour
+
+from ._format import formatted_code
 
 from ._manifests import ExportError, Registration, component_kind
 from ._source import Analyzer, Stmt, _order_key
@@ -84,6 +87,27 @@ def _render_import(stmt: Stmt, names: set[str]) -> str:
         # one module per line, as isort writes them (`import json, kit` -> two lines)
         return "\n".join(ast.unparse(ast.Import(names=[a])) for a in aliases)
     return stmt.text
+
+
+def _remap_spans(spans: list[SourceSpan], old: str, new: str) -> list[SourceSpan]:
+    """``spans`` of ``old`` moved to where their lines are in ``new`` (``old`` reformatted)."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    opcodes = matcher.get_opcodes()
+
+    def moved(line: int) -> int:  # 1-based; a changed line goes to its place in the changed region
+        index = line - 1
+        for _, i1, i2, j1, j2 in opcodes:
+            if i1 <= index < i2:
+                return min(j1 + index - i1, max(j1, j2 - 1)) + 1
+        return line
+
+    out = []
+    for sp in spans:
+        start, end = moved(sp.start), moved(sp.start + sp.count - 1)
+        out.append(SourceSpan(sp.file, start, max(1, end - start + 1), sp.origin, sp.origin_line))
+    return out
 
 
 def _rewrite(text: str, relpath: str, flavour: Flavour | None = None) -> str:
@@ -190,6 +214,7 @@ def build_package(
     module_class_name: str,
     keep: frozenset[str] = frozenset(),
     flavour: Flavour | None = None,
+    format_mode: Any = None,
 ) -> Package:
     """Analyse the sources of ``components`` (and of ``module_class``) and lay out the package.
 
@@ -200,6 +225,7 @@ def build_package(
         module_class_name: the name of the generated module class when ``module_class`` is None.
         keep: packages that exist in the target directory: imports from them stay imports.
         flavour: what the target module pins (pydantic 1: ``pydantic.v1`` is written ``pydantic``).
+        format_mode: black's mode to format each file with (:func:`black_mode`), or None.
     """
     analyzer = Analyzer(keep)
     module_key = analyzer.root(module_class) if module_class is not None else None
@@ -356,6 +382,11 @@ def build_package(
             delta = rewritten.count("\n") - (text.count("\n") + 1)
             text = rewritten.rstrip("\n")
             spans = [SourceSpan(sp.file, sp.start + delta, sp.count, sp.origin, sp.origin_line) for sp in spans]
+            if format_mode is not None:
+                formatted = formatted_code(text + "\n", format_mode)
+                if formatted is not None and formatted.rstrip("\n") != text:
+                    spans = _remap_spans(spans, text, formatted.rstrip("\n"))
+                    text = formatted.rstrip("\n")
         result.spans.extend(spans)
         result.files[relpath] = text + "\n" if text else ""
 

@@ -236,7 +236,7 @@ def write_component_test(
     data_file = f"tests/data/recorded_{stem}.json"
     render = _action_test if kind == "action" else _daemon_test
     text = render(cls, stem, component_module, module_import, recorded, data, http is not None and client)
-    return {f"tests/test_{stem}.py": text, data_file: json.dumps(data, indent=2, ensure_ascii=False) + "\n"}, libraries
+    return {f"tests/test_{stem}.py": text, data_file: json.dumps(data, indent=2)}, libraries
 
 
 def _header(cls: type, recorded: bool, what: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 from kit._flavour import flavour_from, flavour_of
 
 from ._edit import check_pydantic_major, lock_module, refuse_invalid_schemas
+from ._format import black_mode
 from ._fs import STATE_FILE, dump_state, load_state, read_text, refuse_symlinks, sha256, unified_diff, write_atomic
 from ._manifests import (
     ExportError,
@@ -374,7 +375,11 @@ def export(
         raise ExportError(f"module_class={module_class!r} is not a kit.module.Module subclass")
     module_class_name = module_class.__name__ if module_class else f"{_title(info.name)}Module"
 
-    pkg = build_package(package_name, components, module_class, module_class_name)
+    # formatted with the settings of the pyproject.toml the module will have (kit's, when it is new)
+    black_settings = read_text(target / "pyproject.toml") or new_pyproject(
+        slug="module", description="", dependencies=[], dev_dependencies=[]
+    )
+    pkg = build_package(package_name, components, module_class, module_class_name, format_mode=black_mode(black_settings))
 
     files: dict[str, str] = {}
     # manifest.json

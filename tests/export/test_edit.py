@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -438,3 +439,75 @@ def test_a_manifest_with_an_invalid_schema_is_not_written(module_dir: Path, tmp_
         "schema: 'three' is not of type 'integer' (fix: fix the schema (or regenerate it from the model))"
     )
     assert _snapshot(module_dir) == before
+
+
+def test_every_json_file_an_export_touches_is_formatted_as_the_repository_linter_demands(
+    module_dir: Path, tmp_path: Path
+) -> None:
+    # automation-library's `linter.py check --changes` wants each changed JSON to be exactly
+    # json.dumps(json.loads(text), indent=2): a manifest kept with 4 spaces and a newline would fail it
+    (module_dir / "manifest.json").write_text(json.dumps(MANIFEST, indent=4) + "\n")
+    source = tmp_path / "src" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(NEW_ACTION)
+    result = kit.export(import_file(source).CountLabelsAction, to=module_dir, date="2026-12-04", lock=False)
+    touched = [p for p in result.written if p.endswith(".json")]
+    assert touched == ["action_countlabelsaction.json", "manifest.json", "tests/data/recorded_action_count_labels.json"]
+    for relpath in touched:
+        text = (module_dir / relpath).read_text()
+        assert text == json.dumps(json.loads(text), indent=2), relpath
+
+
+def _black_clean(text: str) -> bool:
+    import black
+
+    return black.format_str(text, mode=black.Mode(line_length=119)) == text
+
+
+def _cell_export(module_dir: Path, cell: str, name: str) -> Any:
+    import __main__
+
+    namespace = __main__.__dict__
+    exec(compile(cell, "<cell-4>", "exec"), namespace)
+    cls = kit._export.capture_source(namespace[name], cell, "notebook cell [4]")
+    return kit.export(cls, to=module_dir, date="2026-12-04", lock=False)
+
+
+def test_exported_code_is_black_clean_with_the_module_s_settings(module_dir: Path, tmp_path: Path) -> None:
+    # the repository's CI runs `black --check` on each changed module (here line-length = 119)
+    source = tmp_path / "src" / "count_labels.py"
+    source.parent.mkdir()
+    source.write_text(
+        NEW_ACTION.replace('"https://suffixes.example.com/list.dat"', "'https://suffixes.example.com/list.dat'")
+        .replace("return len([part for", "return len( [ part for")
+    )
+    kit.export(import_file(source).CountLabelsAction, to=module_dir, date="2026-12-04", lock=False)
+    for relpath in ("suffixes/action_count_labels.py", "tests/test_action_count_labels.py", "main.py"):
+        assert _black_clean((module_dir / relpath).read_text()), relpath
+    assert "requests.get(\"https://suffixes.example.com/list.dat\", timeout=30)" in (
+        module_dir / "suffixes" / "action_count_labels.py"
+    ).read_text()
+
+
+def test_a_class_replaced_in_a_black_clean_file_leaves_it_black_clean(module_dir: Path) -> None:
+    kit.load_module_directory(module_dir)
+    cell = ACTION.replace("from sekoia_automation.action", "from kit.action").replace(
+        "requests.get(self.url)", "requests.get( self.url, timeout = 60 )"
+    )
+    _cell_export(module_dir, cell, "ListSuffixesAction")
+    text = (module_dir / "suffixes" / "list_action.py").read_text()
+    assert text == ACTION.replace("requests.get(self.url)", "requests.get(self.url, timeout=60)")
+
+
+def test_a_file_black_would_already_change_keeps_its_other_lines(module_dir: Path) -> None:
+    # not black-clean before the export (single quotes): only the replaced class changes, as written
+    unformatted = ACTION.replace('url = "https://suffixes.example.com/list.dat"', "url = 'https://suffixes.example.com/list.dat'")
+    unformatted = "HEADERS = {'Accept':'text/plain'}\n" + unformatted
+    (module_dir / "suffixes" / "list_action.py").write_text(unformatted)
+    kit.load_module_directory(module_dir)
+    cell = unformatted.replace("from sekoia_automation.action", "from kit.action").replace(
+        "requests.get(self.url)", "requests.get(self.url, timeout=60)"
+    )
+    _cell_export(module_dir, cell, "ListSuffixesAction")
+    text = (module_dir / "suffixes" / "list_action.py").read_text()
+    assert text == unformatted.replace("requests.get(self.url)", "requests.get(self.url, timeout=60)")

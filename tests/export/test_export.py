@@ -243,12 +243,12 @@ def test_export_from_notebook_cells_takes_only_what_is_used(tmp_path: Path) -> N
         "from pydantic import BaseModel\n"
         "from sekoia_automation.action import Action\n\n\n"
         "class Args(BaseModel):\n    word: str\n\n\n"
-        "SUFFIX = '!'\n\n\n"
+        'SUFFIX = "!"\n\n\n'
         "def shout(text):\n    return text.upper() + SUFFIX\n\n\n"
         "class Shout(Action):\n"
         "    def run(self, arguments: Args) -> dict:\n"
-        "        platform = 'local'\n"
-        "        return {'text': shout(arguments.word), 'where': platform}\n"
+        '        platform = "local"\n'
+        '        return {"text": shout(arguments.word), "where": platform}\n'
     )
     manifest = json.loads((tmp_path / "S" / "action_shout.json").read_text())
     assert manifest["arguments"]["required"] == ["word"]

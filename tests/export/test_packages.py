@@ -268,7 +268,7 @@ def test_helpers_in_a_sibling_module_are_exported(tmp_path: Path, import_from) -
     # them, what they need and `clean` (imported by name from the same file, used by both components)
     assert helpers == (
         "from __future__ import annotations\n\n"
-        "import re\n\n\n"
+        "import re\n\n"
         'PREFIX = "svc-"\n\n\n'
         "def clean(name: str) -> str:\n    return PREFIX + name.strip().lower()\n\n\n"
         'PATTERN = re.compile(r"^[a-z]+$")\n\n\n'
@@ -485,7 +485,7 @@ def test_a_round_trip_failure_in_a_followed_module_points_at_its_file(tmp_path: 
         kit.export(Limited, to=target, name="Rt", **OPTIONS)
     # data files of the author's package are not exported: the round trip says where the code came from
     assert (
-        "raised at rt_modules/trigger_limited.py, line 6, which comes from "
+        "raised at rt_modules/trigger_limited.py, line 5, which comes from "
         f"{src / 'rt' / 'helpers.py'}, line 3: FileNotFoundError"
     ) in str(info.value)
 

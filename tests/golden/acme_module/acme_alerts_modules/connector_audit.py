@@ -5,7 +5,6 @@ from sekoia_automation.connector import Connector, DefaultConnectorConfiguration
 
 from acme_alerts_modules.common import now_iso
 
-
 PAGE_SIZE = 50
 
 
