@@ -245,6 +245,7 @@ class Simulation:
             storage_after=after,
             _events=partial(_slice_events, recorder, events0, events1),
             _warnings=partial(_kit_warnings, host, number),
+            _mask=host.mask,
         )
 
     def _snapshot_storage(self) -> MappingProxyType:
@@ -484,7 +485,7 @@ class Simulation:
         """One row per step."""
         from kit._platform import _tables
 
-        return _tables.steps_table(self.reports)
+        return _tables.steps_table(self.reports, self._host.mask)
 
     def __repr__(self) -> str:
         return (
