@@ -171,9 +171,12 @@ class Secrets:
         quote_char = match.group("q")
         if quote_char:
             return f"{quote_char}{MASK}{quote_char}"
-        before = match.string[match.start() - 1 : match.start()]
-        # a bare JSON or repr value becomes the string "***", so JSON stays JSON
-        return match.group("sp") + (f'"{MASK}"' if before in (":", "[", ",") else MASK)
+        before = match.string[max(match.start() - 2, 0) : match.start()]
+        if before[-1:] not in (":", "[", ","):
+            return match.group("sp") + MASK
+        # a bare JSON or repr value becomes the string '***' (quoted as its key is), so JSON stays JSON
+        quote_char = "'" if before == "':" else '"'
+        return f"{match.group('sp')}{quote_char}{MASK}{quote_char}"
 
     def _basic(self, match: re.Match) -> str:
         token = match.group(2)
