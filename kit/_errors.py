@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-SECRET_MASK = "***"
+from kit._platform._secrets import MASK
 
 
 def _location(loc: Iterable[Any]) -> str:
@@ -28,7 +28,7 @@ def describe_validation_error(
         loc = tuple(error.get("loc", ()))
         name = _location(loc)
         if any(str(p) in secret_names for p in loc):
-            shown = SECRET_MASK
+            shown = MASK
         elif error.get("type") == "missing" or error.get("type") == "value_error.missing":
             shown = None
         else:
@@ -48,9 +48,9 @@ def describe_validation_error(
 def _hide(value: Any, secret_names: set[str]) -> Any:
     """``value`` with the values of its keys named in ``secret_names`` shown as ``***`` (nested too)."""
     if isinstance(value, dict):
-        return {k: (SECRET_MASK if str(k) in secret_names else _hide(v, secret_names)) for k, v in value.items()}
+        return {k: (MASK if str(k) in secret_names else _hide(v, secret_names)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_hide(v, secret_names) for v in value]
     if hasattr(value, "get_secret_value"):
-        return SECRET_MASK
+        return MASK
     return value

@@ -17,6 +17,7 @@ import responses
 
 from kit import _runtime
 from kit._platform._records import HttpCall, utc
+from kit._platform._secrets import MASK
 
 _real_send = requests.adapters.HTTPAdapter.send
 _installed = False
@@ -69,7 +70,7 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     """Answer ``request`` from the platform's registry and record the call."""
     mask = host.mask
     headers = {
-        mask.text(k): ("***" if k.lower() in _SENSITIVE_HEADERS else mask(v)) for k, v in (request.headers or {}).items()
+        mask.text(k): (MASK if k.lower() in _SENSITIVE_HEADERS else mask(v)) for k, v in (request.headers or {}).items()
     }
     method, url = request.method, mask.text(request.url)
     body = _text(request.body, mask)

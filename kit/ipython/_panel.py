@@ -15,9 +15,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from kit._platform._secrets import MASK
+
 __all__ = ["SimulationPanel"]
 
-_MASK = "***"
 _CELL_LIMIT = 160
 
 
@@ -66,7 +67,7 @@ def masked_configuration(sim: Any) -> dict[str, Any]:
         if is_model_instance(value):
             value = model_dump(value)
         if isinstance(value, dict):
-            return {k: (_MASK if k in names else clean(v, frozenset())) for k, v in value.items()}
+            return {k: (MASK if k in names else clean(v, frozenset())) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [clean(v, frozenset()) for v in value]
         return value
