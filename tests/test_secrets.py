@@ -340,7 +340,7 @@ def test_a_module_directory_masks_component_manifest_secrets_in_errors_and_in_ki
         report = sim.step()
         assert [r.message for r in report.logs] == ["plain *** token ***"]
         assert sim._host.secret_keys == {
-            "module_configuration": frozenset({"hex_key", "plain_key", "token"}),
+            "module_configuration": frozenset({"hex_key", "pin", "plain_key", "short", "token"}),
             "configuration": frozenset({"hex_key", "plain_key"}),
         }
         record = module.run_action(platform, "leak_action", {"act_key": ARG_FIELD}, {"token": MODULE_MANIFEST})
@@ -419,7 +419,15 @@ def write_module(tmp_path: Path) -> Path:
                 "version": "1.0.0",
                 "description": "x",
                 "categories": ["Generic"],
-                "configuration": {"type": "object", "properties": {"token": {"type": "string"}}, "secrets": ["token"]},
+                "configuration": {
+                    "type": "object",
+                    "properties": {
+                        "token": {"type": "string"},
+                        "pin": {"type": "integer"},
+                        "short": {"type": "string"},
+                    },
+                    "secrets": ["token", "pin", "short"],
+                },
             }
         )
     )
@@ -462,7 +470,11 @@ def write_module(tmp_path: Path) -> Path:
         "from sekoia_automation.action import Action\n\n"
         "class LeakTrigger(Trigger):\n"
         "    def run(self):\n"
-        "        self.log(f\"plain {self.configuration.get('plain_key')} token {self.module.configuration['token']}\", 'info')\n"
+        "        m = self.module.configuration\n"
+        "        self.log(f\"plain {self.configuration.get('plain_key')} token {m['token']}\", 'info')\n"
+        "        if 'pin' in m:\n"
+        "            self.log(f\"pin={m['pin']} short={m['short']}\", 'info')\n"
+        "            self.send_event('e', {'pin': m['pin'], 'short': m['short'], 'note': 'started 2024-01-01'})\n"
         "        time.sleep(60)\n\n"
         "class LeakAction(Action):\n"
         "    def run(self, arguments):\n"

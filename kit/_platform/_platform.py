@@ -40,6 +40,8 @@ class FakePlatform:
     :attr:`http`, a ``responses.RequestsMock`` (``platform.http.get(url, json=...)``);
     unregistered calls fail unless ``allow_network=True``.  Use it as a context
     manager (or call :meth:`close`) to stop workers and remove its temporary storage.
+    :attr:`secrets` (a :class:`kit._platform._secrets.Secrets`) holds the secret values of every
+    hosted component; everything the platform records or shows is masked by it.
     """
 
     def __init__(

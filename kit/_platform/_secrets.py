@@ -71,7 +71,8 @@ class Secrets:
     """The secret values a platform knows, and masked copies of anything that may show them.
 
     ``secrets(value)`` masks a ``str``, ``bytes``, nested JSON-like data (dicts, with their keys,
-    lists, tuples) or a scalar; :meth:`text`, :meth:`data` and :meth:`message` do one kind each.
+    lists, tuples) or a scalar; :meth:`text`, :meth:`data`, :meth:`bytes` do one kind each and
+    :meth:`mask_exception` an exception's arguments.
     See the module docstring for what is matched where.
     """
 
@@ -229,10 +230,6 @@ class Secrets:
             return data
         masked = self.text(text)
         return data if masked == text else masked.encode("utf-8")
-
-    def message(self, error: BaseException) -> str:
-        """The masked ``str()`` of an exception."""
-        return self.text(str(error))
 
     def mask_exception(self, error: BaseException) -> BaseException:
         """``error`` with the secrets in its arguments masked (in place, so its type and traceback stay)."""
