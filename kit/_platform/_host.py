@@ -54,7 +54,7 @@ class ComponentHost:
         self.arguments: Any = None
         # the platform's secrets: everything this host records passes through it
         self.mask = secrets
-        # the keys declared secret, by what they configure ("module_configuration", "configuration")
+        # the keys declared secret, by what they configure ("module_configuration", "configuration" or "arguments")
         self.secret_keys: dict[str, frozenset[str]] = {}
         self.step = 0
         self.worker: Any = None  # set by the simulation

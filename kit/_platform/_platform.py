@@ -131,7 +131,7 @@ class FakePlatform:
             return instance
 
         # The first instance is built now: a bad configuration field is an error before the loop starts.
-        with self.masking_errors():
+        with self._masking_errors():
             simulation = Simulation(
                 self, component, host, build, step_timeout=self.step_timeout if step_timeout is None else step_timeout
             )
@@ -211,7 +211,7 @@ class FakePlatform:
         module_configuration = _as_data(module_configuration, "module_configuration")
         data = _as_data(data, role)
         host.secret_keys = self._collect_secrets(module_obj, module_configuration, component, role, data, secrets)
-        with self.masking_errors():
+        with self._masking_errors():
             module_obj.configuration = module_configuration if module_configuration is not None else {}
         host.module_configuration = module_configuration if module_configuration is not None else {}
         setattr(host, role, data if data is not None else {})
@@ -428,8 +428,10 @@ class FakePlatform:
 
     @property
     def rule_fires(self):
-        """Rule fires as a DataFrame: rule, trigger, time, reason, action result, error."""
-        return self.rules_engine.fires_table()
+        """Rule fires as a DataFrame: rule, trigger, time, reason, action result, error (secrets masked)."""
+        from kit._platform import _tables
+
+        return _tables.masked_frame(self.rules_engine.fires_table(), self.secrets)
 
     @property
     def keys(self):
@@ -569,7 +571,7 @@ class FakePlatform:
         return {"module_configuration": frozenset(names), role: frozenset(component_names)}
 
     @contextlib.contextmanager
-    def masking_errors(self) -> Iterator[None]:
+    def _masking_errors(self) -> Iterator[None]:
         """Re-raise any exception of the block with the platform's secrets masked in its message."""
         try:
             yield

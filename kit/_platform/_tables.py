@@ -23,7 +23,7 @@ def _prefix_collisions(frame: pd.DataFrame, reserved: Iterable[str]) -> pd.DataF
     return frame.rename(columns=clashes) if clashes else frame
 
 
-def _masked(frame: pd.DataFrame, mask: Any) -> pd.DataFrame:
+def masked_frame(frame: pd.DataFrame, mask: Any) -> pd.DataFrame:
     """``frame`` with the platform's secrets masked last: in column names and every text or data cell."""
     if not mask or frame.empty and not len(frame.columns):
         return frame
@@ -68,9 +68,9 @@ def events_table(hosts: Iterable[Any]) -> pd.DataFrame:
         return pd.DataFrame({"step": pd.Series(dtype="int64"), "time": _times([]), "component": pd.Series(dtype=object),
                              "batch": pd.Series(dtype="int64")})
     if len(frames) == 1:
-        return _masked(frames[0], _mask_of(hosts))
+        return masked_frame(frames[0], _mask_of(hosts))
     merged = pd.concat(frames, ignore_index=True)
-    return _masked(merged.sort_values(["time", "step"], kind="stable", ignore_index=True), _mask_of(hosts))
+    return masked_frame(merged.sort_values(["time", "step"], kind="stable", ignore_index=True), _mask_of(hosts))
 
 
 def _parse_mixed(strings: list[str]) -> pd.DataFrame:
@@ -126,14 +126,14 @@ def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
         return base
     events = pd.json_normalize([thaw(r.event) for r in records], max_level=0)
     events = _prefix_collisions(events, base.columns)
-    return _masked(pd.concat([base, events], axis=1), _mask_of(hosts))
+    return masked_frame(pd.concat([base, events], axis=1), _mask_of(hosts))
 
 
 def logs_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Log lines: step, time, component, level, message, sent (to the platform), source."""
     hosts = list(hosts)
     records = sorted((r for host in hosts for r in host.logs), key=lambda r: (r.time, r.step))
-    return _masked(_frame(records, _with_thread(records, [
+    return masked_frame(_frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
         ("level", "level", object), ("message", "message", object), ("sent", "sent", bool),
         ("source", "source", object),
@@ -144,7 +144,7 @@ def http_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Outbound HTTP calls: step, time, component, method, url, status, error, bodies."""
     hosts = list(hosts)
     records = sorted((r for host in hosts for r in host.http), key=lambda r: (r.time, r.step))
-    return _masked(_frame(records, _with_thread(records, [
+    return masked_frame(_frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
         ("method", "method", object), ("url", "url", object), ("status", "status", "Int64"),
         ("error", "error", object), ("request_body", "request_body", object),
@@ -159,7 +159,7 @@ def steps_table(reports: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """
     reports = list(reports)
     threads = [("threads", lambda r: list(r.threads), object)] if any(r.threads for r in reports) else []
-    return _masked(_frame(reports, [
+    return masked_frame(_frame(reports, [
         ("step", "number", "int64"), ("component", "component", object), ("status", "status", object),
         ("start", "start", "time"), ("end", "end", "time"), ("paused_at", "pause", object), *threads,
         ("runs", lambda r: len(r.runs), "int64"), ("events", "events_pushed", "int64"),
@@ -171,7 +171,7 @@ def steps_table(reports: Iterable[Any], mask: Any = None) -> pd.DataFrame:
 
 def actions_table(records: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """Action runs: time, action, ok, error, results, outputs."""
-    return _masked(_frame(list(records), [
+    return masked_frame(_frame(list(records), [
         ("time", "time", "time"), ("action", "action", object), ("ok", "ok", bool), ("error", "error", object),
         ("results", lambda r: thaw(r.results), object), ("outputs", lambda r: dict(r.outputs), object),
     ]), mask)
@@ -179,7 +179,7 @@ def actions_table(records: Iterable[Any], mask: Any = None) -> pd.DataFrame:
 
 def playbook_runs_table(records: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """Playbook runs: time, playbook, trigger, event_name, ok, error, steps (action names), results."""
-    return _masked(_frame(list(records), [
+    return masked_frame(_frame(list(records), [
         ("time", "time", "time"), ("playbook", "playbook", object), ("trigger", "trigger", object),
         ("event_name", "event_name", object), ("ok", "ok", bool), ("error", "error", object),
         ("steps", lambda r: [s.action for s in r.steps], object),
