@@ -79,8 +79,8 @@ class Secrets:
     def __init__(self, values: Iterable[Any] = ()) -> None:
         self._long: dict[str, None] = {}
         self._whole: dict[str, None] = {}
-        self._pattern: re.Pattern | None = None
-        self._whole_pattern: re.Pattern | None = None
+        # the compiled patterns (None: to compile again, after an add)
+        self._patterns: tuple[re.Pattern | None, re.Pattern | None] | None = None
         for value in values:
             self.add(value)
 
@@ -117,7 +117,7 @@ class Secrets:
         target = self._long if isinstance(value, str) and len(text) >= SUBSTRING_MIN else self._whole
         if text not in target:
             target[text] = None
-            self._pattern = self._whole_pattern = None
+            self._patterns = None
 
     def __bool__(self) -> bool:
         return bool(self._long or self._whole)
@@ -128,24 +128,26 @@ class Secrets:
         return (*self._long, *self._whole)
 
     # -- matching ------------------------------------------------------------------------
-    def _compile(self) -> None:
+    def _compile(self) -> tuple[re.Pattern | None, re.Pattern | None]:
+        """(the pattern of the long secrets' forms, the pattern of the short ones standing whole)."""
         forms: set[str] = set()
         for text in self._long:
             forms |= _escapes(text) | _base64_fragments(text)
         alternatives = sorted(forms, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        pattern = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        whole_pattern = None
         whole: set[str] = set()
         for text in self._whole:
             whole |= _escapes(text)
         if whole:
             values = "|".join(map(re.escape, sorted(whole, key=len, reverse=True)))
-            self._whole_pattern = re.compile(
+            whole_pattern = re.compile(
                 rf"(?P<q>[\"'])(?:{values})(?P=q)"  # a quoted string standing whole
                 rf"|(?:(?<=[=\[,(])|(?<=[\"']:)|^)(?P<sp>[ \t]*)(?:{values})(?=[\s,}}\])&;#]|$)",
                 re.M,
             )
-        else:
-            self._whole_pattern = None
+        self._patterns = (pattern, whole_pattern)
+        return self._patterns
 
     def _is_whole(self, text: str) -> bool:
         stripped = text.strip()
@@ -155,16 +157,15 @@ class Secrets:
         """``text`` with every secret replaced by ``***`` (see the module docstring for the rules)."""
         if not isinstance(text, str) or not text or not (self._long or self._whole):
             return text
-        if self._pattern is None and self._whole_pattern is None:
-            self._compile()
+        pattern, whole_pattern = self._patterns or self._compile()
         if self._is_whole(text):
             return MASK
         if "asic" in text or "ASIC" in text:
             text = _BASIC.sub(self._basic, text)
-        if self._pattern is not None:
-            text = self._pattern.sub(MASK, text)
-        if self._whole_pattern is not None:
-            text = self._whole_pattern.sub(self._whole_replacement, text)
+        if pattern is not None:
+            text = pattern.sub(MASK, text)
+        if whole_pattern is not None:
+            text = whole_pattern.sub(self._whole_replacement, text)
         return text
 
     @staticmethod
