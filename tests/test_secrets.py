@@ -490,3 +490,42 @@ def write_module(tmp_path: Path) -> Path:
         "    module.run()\n"
     )
     return root
+
+
+class V1ModuleConfiguration(pydantic_v1.BaseModel):
+    v1_module_key: pydantic_v1.SecretStr
+
+
+class V1Module(kit.Module):
+    configuration: V1ModuleConfiguration
+
+
+class V1TriggerConfiguration(pydantic_v1.BaseModel):
+    v1_trigger_key: str = pydantic_v1.Field(secret=True)
+    v1_pin: int = pydantic_v1.Field(json_schema_extra={"secret": True})
+
+
+class V1Trigger(kit.Trigger):
+    module: V1Module
+    configuration: V1TriggerConfiguration
+
+    def run(self):
+        key = self.module.configuration.v1_module_key.get_secret_value()
+        self.log(f"{key} {self.configuration.v1_trigger_key} pin={self.configuration.v1_pin}", "info")
+        self.send_event("e", {"module": key, "trigger": self.configuration.v1_trigger_key})
+        time.sleep(60)
+
+
+def test_pydantic_v1_configuration_models_declare_secrets(platform):
+    module_key, trigger_key = SECRET + "-v1-module", SECRET + "-v1-trigger"
+    sim = platform.load(
+        V1Trigger, {"v1_trigger_key": trigger_key, "v1_pin": PIN}, {"v1_module_key": module_key}, module=V1Module
+    )
+    report = sim.step()
+    assert [r.message for r in report.logs] == ["*** *** pin=***"]
+    assert dict(report.runs[0].event) == {"module": "***", "trigger": "***"}
+    assert sim._host.secret_keys == {
+        "module_configuration": frozenset({"v1_module_key"}),
+        "configuration": frozenset({"v1_trigger_key", "v1_pin"}),
+    }
+    assert_nothing_leaks(shown_by(platform, [sim], []), [module_key, trigger_key])
