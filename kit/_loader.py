@@ -292,7 +292,8 @@ class ModuleDirectory:
 
         secrets = Secrets()
         secrets.add_fields(_plain_data(configuration), self.secret_names(name))
-        secrets.add_fields(_plain_data(module_configuration), (self.manifest.get("configuration") or {}).get("secrets", []))
+        module_secrets = (self.manifest.get("configuration") or {}).get("secrets", [])
+        secrets.add_fields(_plain_data(module_configuration), module_secrets)
         return secrets
 
     def check_configuration(self, name: str, configuration: Any, key: str = "arguments", secrets: Any = None) -> None:

@@ -70,7 +70,8 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     """Answer ``request`` from the platform's registry and record the call."""
     mask = host.mask
     headers = {
-        mask.text(k): (MASK if k.lower() in _SENSITIVE_HEADERS else mask(v)) for k, v in (request.headers or {}).items()
+        mask.text(k): (MASK if k.lower() in _SENSITIVE_HEADERS else mask(v))
+        for k, v in (request.headers or {}).items()
     }
     method, url = request.method, mask.text(request.url)
     body = _text(request.body, mask)
@@ -94,12 +95,16 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
             new_error = requests.exceptions.ConnectionError(message, request=request)
             host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, message, host.thread()))
             raise new_error from None
-        host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask.text(message), host.thread()))
+        error_text = mask.text(message)
+        call = HttpCall(host.name, host.step, when, method, url, None, headers, body, None, error_text, host.thread())
+        host.record_http(call)
         raise
     except Exception as error:
         host.record_http(
-            HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask.text(f"{type(error).__name__}: {error}"),
-                     host.thread())
+            HttpCall(
+                host.name, host.step, when, method, url, None, headers, body, None,
+                mask.text(f"{type(error).__name__}: {error}"), host.thread(),
+            )
         )
         raise
     try:

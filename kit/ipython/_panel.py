@@ -72,10 +72,13 @@ def masked_configuration(sim: Any) -> dict[str, Any]:
             return [clean(v, frozenset()) for v in value]
         return value
 
-    return host.mask.data({
-        "configuration": clean(host.configuration, host.secret_keys.get("configuration", frozenset())),
-        "module_configuration": clean(host.module_configuration, host.secret_keys.get("module_configuration", frozenset())),
-    })
+    keys = host.secret_keys
+    return host.mask.data(
+        {
+            "configuration": clean(host.configuration, keys.get("configuration", frozenset())),
+            "module_configuration": clean(host.module_configuration, keys.get("module_configuration", frozenset())),
+        }
+    )
 
 
 class SimulationPanel(widgets.VBox):
