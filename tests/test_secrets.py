@@ -299,6 +299,8 @@ def test_masking_rules():
     cases = {
         f"a {SECRET} b": "a *** b",
         quote(SECRET, safe=""): "***",
+        requests.Request("GET", f"https://h.test/u/{SECRET}+x y").prepare().url: "https://h.test/u/***+x%20y",
+        repr(f"b {SECRET}".encode()): "b'b ***'",
         f"q=1&k={quote_plus(SECRET)}&z=2": "q=1&k=***&z=2",
         json.dumps({"k": SECRET}): '{"k": "***"}',
         f"Authorization: Basic {basic}": "Authorization: Basic ***",
@@ -320,6 +322,8 @@ def test_masking_rules():
         "flag": True,
     }
     assert secrets.bytes(f"b {SECRET}".encode()) == b"b ***"
+    url = requests.Request("GET", "https://h.test/u/p+ss wörd!").prepare().url  # '+' and '!' stay, ' ' is quoted
+    assert (url, Secrets(["p+ss wörd!"]).text(url)) == ("https://h.test/u/p+ss%20w%C3%B6rd!", "https://h.test/u/***")
     assert Secrets().text(f"a {SECRET}") == f"a {SECRET}"
 
 

@@ -32,6 +32,7 @@ from urllib.parse import quote, quote_plus
 MASK = "***"
 SUBSTRING_MIN = 6
 _B64_STABLE_MIN = 8  # base64 fragments shorter than this are not matched (they could be ordinary text)
+_URI_SAFE = "!#$%&'()*+,/:;=?@[]~"  # what requests leaves unquoted in a URL (requests.utils.requote_uri)
 _BASIC = re.compile(r"(?i)(\bbasic\s+)([A-Za-z0-9+/_-]{4,}={0,2})")
 
 
@@ -44,12 +45,13 @@ def _plain(value: Any) -> Any:
 
 
 def _escapes(text: str) -> set[str]:
-    """The forms a text takes once encoded: URL, JSON (twice), repr and HTML escapes."""
-    forms = {text, quote(text, safe=""), quote(text), quote_plus(text)}
+    """The forms a text takes once encoded: URL (a query value, a form value, a path as requests quotes
+    it), JSON (once and twice), the repr of the text and of its UTF-8 bytes, HTML escapes."""
+    forms = {text, quote(text, safe=""), quote(text), quote_plus(text), quote(text, safe=_URI_SAFE)}
     for ascii_only in (True, False):
         once = json.dumps(text, ensure_ascii=ascii_only)[1:-1]
         forms |= {once, json.dumps(once, ensure_ascii=ascii_only)[1:-1]}
-    forms |= {repr(text)[1:-1], html.escape(text), html.escape(text, quote=False)}
+    forms |= {repr(text)[1:-1], repr(text.encode())[2:-1], html.escape(text), html.escape(text, quote=False)}
     return {f for f in forms if f}
 
 
