@@ -8,11 +8,12 @@ produces passes through :class:`Secrets` last (texts before they are cut). Rules
   JSON- or repr-escaped (``\\"``, ``\\u00e9``), HTML-escaped, inside base64 (``Basic`` auth of
   ``user:secret`` included) and in dict keys (``k_<secret>`` becomes ``k_***``).
 * A **short** secret (fewer than 6 characters) and a **non-string** secret (an ``int``, a
-  ``float``: its ``str()``) are replaced only where they stand whole: a whole value in data (a
-  field, a header, a list item, a dict key), a quoted string (``"2024"``, ``'2024'``), a value
-  after ``=``, ``[``, ``,``, ``(`` or a quoted key's ``:`` (a query or form value, a JSON or repr
-  value) followed by a separator, a whole line, the user or password of a Basic-auth header.
-  Never inside other text: with the secret ``2024``, ``started 2024-01-01`` is left alone.
+  ``float``: its ``str()``) are replaced only where they stand whole as a value: a whole value in
+  data (a field, a header, a list item), a quoted string that is not a key (``"2024"``,
+  ``'2024'``), a value after ``=``, ``[``, ``,``, ``(`` or a quoted key's ``:`` (a query or form
+  value, a JSON or repr value) followed by a separator, a whole line, the user or password of a
+  Basic-auth header. Never inside other text, nor as a dict key (a one-letter secret ``"k"`` would
+  hide every ``{"k": ...}``): with the secret ``2024``, ``started 2024-01-01`` is left alone.
 * ``None``, booleans and empty values are never secrets (masking every ``True`` would hide data).
 
 A non-secret value is never changed.
@@ -144,7 +145,7 @@ class Secrets:
         if whole:
             values = "|".join(map(re.escape, sorted(whole, key=len, reverse=True)))
             whole_pattern = re.compile(
-                rf"(?P<q>[\"'])(?:{values})(?P=q)"  # a quoted string standing whole
+                rf"(?P<q>[\"'])(?:{values})(?P=q)(?!\s*:)"  # a quoted string standing whole (not a key)
                 rf"|(?:(?<=[=\[,(])|(?<=[\"']:)|^)(?P<sp>[ \t]*)(?:{values})(?=[\s,}}\])&;#]|$)",
                 re.M,
             )
@@ -221,9 +222,10 @@ class Secrets:
         return value
 
     def _key(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return self.text(key)
-        return MASK if not isinstance(key, bool) and key is not None and str(key) in self._whole else key
+        # a key is masked where a long secret is inside it; a short one equal to it is left (see the module docstring)
+        if not isinstance(key, str) or key.strip() in self._whole:
+            return key
+        return self.text(key)
 
     def bytes(self, data: bytes) -> bytes:
         """``data`` masked as UTF-8 text (bytes that are not UTF-8 are returned as they are)."""
