@@ -103,7 +103,9 @@ class FakePlatform:
         validated against the annotated models now, before the loop starts.
         ``module`` is the module class (or instance) whose ``configuration``
         annotation types the module configuration; ``manifest`` is its
-        ``manifest.json`` (its ``secrets`` and ``required`` are honoured).
+        ``manifest.json`` (its ``secrets`` and ``required`` are honoured). ``secrets`` names more keys
+        (of either configuration) whose values are secret, as a component manifest's
+        ``arguments.secrets`` does; every secret value is masked in whatever kit shows.
         ``event_target`` says what the ``target`` of this trigger's events is on the
         platform's event stream (rules count them): a key of the event, or a callable
         ``event -> str``; the ``source`` is the component's name.
@@ -158,7 +160,9 @@ class FakePlatform:
         ``files`` are written to the action's storage first (name -> dict/list as
         JSON, or str/bytes), so ``<name>_path`` arguments can point at them; files
         the action returns with ``json_result`` are read with
-        ``record.read_result_file(name)``.
+        ``record.read_result_file(name)``. ``secrets`` names more keys (of the arguments or the module
+        configuration) whose values are secret; fields of the arguments model declared secret
+        (``json_schema_extra={"secret": True}``, v1 ``secret=True``, ``SecretStr``) are too.
         """
         self._check_open()
         from kit.account_validator import AccountValidator
