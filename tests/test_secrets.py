@@ -200,7 +200,12 @@ def test_a_secret_of_each_declaration_kind_leaked_each_way_is_shown_nowhere(plat
     assert sim.logs.message.tolist()[:2] == ["value ***", "quoted ***"]
     assert "pin=*** short=***" in sim.logs.message.tolist()
     assert "k_***" in sim.runs.columns
-    assert sim.storage["state.json"] == {"token": MODULE_MANIFEST, "pin": PIN, "short": SHORT}  # the file itself
+    assert sim.storage["state.json"] == {"token": "***", "pin": "***", "short": "***"}
+    assert json.loads((sim.data_path / "state.json").read_text()) == {
+        "token": MODULE_MANIFEST,
+        "pin": PIN,
+        "short": SHORT,
+    }
     html = report._repr_html_()
     assert (
         "state.json</code>: None → {&#x27;token&#x27;: &#x27;***&#x27;, &#x27;pin&#x27;: &#x27;***&#x27;, &#x27;short&#x27;: &#x27;***&#x27;}"
@@ -273,6 +278,18 @@ def test_a_secret_longer_than_a_cut_is_masked_before_the_cut(platform):
     )
     (call,) = sim.step().http
     assert call.request_body == "a" * 19_990 + "***"
+
+
+def test_a_stored_text_is_masked_before_it_is_cut(platform):
+    class Writes(kit.Trigger):
+        def run(self):
+            (self.data_path / "notes.txt").write_text("n" * 1_995 + self.module.configuration["key"])
+            time.sleep(60)
+
+    sim = platform.load(Writes, module_configuration={"key": SECRET}, manifest={"configuration": {"secrets": ["key"]}})
+    report = sim.step()
+    assert sim.storage["notes.txt"] == "n" * 1_995 + "***"
+    assert "S3CR3T" not in report._repr_html_()
 
 
 def test_non_secret_values_are_never_masked(platform):
@@ -534,3 +551,19 @@ def test_pydantic_v1_configuration_models_declare_secrets(platform):
         "configuration": frozenset({"v1_trigger_key", "v1_pin"}),
     }
     assert_nothing_leaks(shown_by(platform, [sim], []), [module_key, trigger_key])
+
+
+def test_a_refused_event_is_masked_before_its_repr_is_cut(platform):
+    class SendsText(kit.Trigger):
+        def run(self):
+            self.send_event("e", "x" * 50 + self.module.configuration["key"])
+
+    sim = platform.load(
+        SendsText, module_configuration={"key": SECRET}, manifest={"configuration": {"secrets": ["key"]}}
+    )
+    report = sim.step()
+    assert report.error.message == (
+        "send_event('e', '" + "x" * 50 + "***'): the event must be a dict (or a pydantic model, with results_model "
+        "set), got str; e.g. send_event('e', {'value': ...})"
+    )
+    assert "S3CR3T" not in report.error.message + report.error.traceback

@@ -112,8 +112,8 @@ class ComponentHost:
             )
         if not isinstance(event, Mapping):
             raise TypeError(
-                f"send_event({event_name!r}, {event!r:.60}): the event must be a dict (or a pydantic model, "
-                f"with results_model set), got {type(event).__name__}; e.g. send_event({event_name!r}, {{'value': ...}})"
+                f"send_event({event_name!r}, {self.mask.text(repr(event))[:60]}): the event must be a dict "
+                f"(or a pydantic model, with results_model set), got {type(event).__name__}; e.g. send_event({event_name!r}, {{'value': ...}})"
             )
         try:
             frozen = freeze(self.mask.data(json.loads(json.dumps(event))))

@@ -520,13 +520,12 @@ class KitMagics(Magics):
     @magic_arguments.magic_arguments()
     @magic_arguments.argument("--sim", metavar="NAME", help="the simulation (default: the one loaded last)")
     def storage(self, line: str = "") -> Any:
-        """%storage => What the current simulation's storage holds (its checkpoint): path -> content (secrets
-        masked; ``sim.storage`` has the files as they are)."""
+        """%storage => What the current simulation's storage holds (its checkpoint): path -> content."""
         from kit._platform._records import thaw
 
         args = magic_arguments.parse_argstring(self.storage, line)
         sim = self.session.simulation(args.sim)
-        return sim._host.mask.data({path: thaw(content) for path, content in sim.storage.items()})
+        return {path: thaw(content) for path, content in sim.storage.items()}  # masked as sim.storage is
 
     @line_magic
     @magic_arguments.magic_arguments()
