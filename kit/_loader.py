@@ -290,23 +290,44 @@ class ModuleDirectory:
                 return data
         return None
 
-    def check_configuration(self, name: str, configuration: Any, key: str = "arguments") -> None:
+    def secret_names(self, name: str) -> list[str]:
+        """The keys component ``name``'s manifest declares secret (its ``arguments.secrets``)."""
+        return list(((self.manifest_for(name) or {}).get("arguments") or {}).get("secrets", []))
+
+    def _secrets(self, name: str, configuration: Any, module_configuration: Any) -> Any:
+        """The secret values of both configurations, as the manifests declare them."""
+        from kit._platform._secrets import Secrets
+
+        secrets = Secrets()
+        secrets.add_fields(_plain_data(configuration), self.secret_names(name))
+        module_secrets = (self.manifest.get("configuration") or {}).get("secrets", [])
+        secrets.add_fields(_plain_data(module_configuration), module_secrets)
+        return secrets
+
+    def check_configuration(self, name: str, configuration: Any, key: str = "arguments", secrets: Any = None) -> None:
         """Validate ``configuration`` against the component manifest's ``arguments`` schema."""
         manifest = self.manifest_for(name)
         schema = (manifest or {}).get(key)
         if not schema or configuration is None:
             return
-        _validate_schema(configuration, schema, f"{key} of {name} ({self.path.name})")
+        _validate_schema(configuration, schema, f"{key} of {name} ({self.path.name})", secrets)
 
-    def check_module_configuration(self, configuration: Any) -> None:
+    def check_module_configuration(self, configuration: Any, secrets: Any = None) -> None:
         schema = self.manifest.get("configuration")
         if schema and configuration is not None:
-            _validate_schema(configuration, schema, f"module configuration of {self.path.name}")
+            _validate_schema(configuration, schema, f"module configuration of {self.path.name}", secrets)
+
+    def _checked(self, name: str, configuration: Any, module_configuration: Any, kw: dict) -> dict:
+        """Validate both configurations (secrets masked in the errors); the keyword arguments of
+        ``platform.load``/``run_action`` with the component manifest's secrets added."""
+        secrets = self._secrets(name, configuration, module_configuration)
+        self.check_configuration(name, configuration, secrets=secrets)
+        self.check_module_configuration(module_configuration, secrets=secrets)
+        return {**kw, "secrets": [*self.secret_names(name), *kw.get("secrets", ())]}
 
     def simulate(self, platform: Any, name: str, configuration: Any = None, module_configuration: Any = None, **kw: Any):
         """Load component ``name`` into ``platform`` with the directory's module class and manifest."""
-        self.check_configuration(name, configuration)
-        self.check_module_configuration(module_configuration)
+        kw = self._checked(name, configuration, module_configuration, kw)
         return platform.load(
             self.component(name), configuration, module_configuration, module=self.module_class,
             manifest=self.manifest, **kw,
@@ -314,8 +335,7 @@ class ModuleDirectory:
 
     def run_action(self, platform: Any, name: str, arguments: Any = None, module_configuration: Any = None, **kw: Any):
         """Run action ``name`` in ``platform`` with the directory's module class and manifest."""
-        self.check_configuration(name, arguments)
-        self.check_module_configuration(module_configuration)
+        kw = self._checked(name, arguments, module_configuration, kw)
         return platform.run_action(
             self.component(name), arguments, module_configuration, module=self.module_class,
             manifest=self.manifest, **kw,
@@ -342,27 +362,37 @@ class ModuleDirectory:
         return modules
 
 
-def _validate_schema(value: Any, schema: dict, what: str) -> None:
-    import jsonschema
-
-    data = value
+def _plain_data(value: Any) -> Any:
+    """A model instance as its dump (other values as they are)."""
     from kit.utils import is_model_instance, model_dump
 
-    if is_model_instance(value):
-        data = model_dump(value)
+    return model_dump(value) if is_model_instance(value) else value
+
+
+def _validate_schema(value: Any, schema: dict, what: str, secrets: Any = None) -> None:
+    """Raise a ValueError listing every place ``value`` does not match ``schema`` (a manifest's
+    ``arguments`` or ``configuration``); a field the schema lists in ``secrets`` never shows its value,
+    and ``secrets`` (a :class:`kit._platform._secrets.Secrets`) masks the rest of the message."""
+    import jsonschema
+
+    data = _plain_data(value)
+    secret_keys = set(schema.get("secrets", []))
     schema = {k: v for k, v in schema.items() if k != "secrets"}
     validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     errors = sorted(validator_cls(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        secrets = set(schema.get("secrets", []))
+        if secrets is None:
+            from kit._platform._secrets import Secrets
+
+            secrets = Secrets.from_data(data, secret_keys)
         lines = [f"{what} does not match the manifest schema ({len(errors)} error{'s' * (len(errors) != 1)}):"]
         for error in errors:
             location = ".".join(str(p) for p in error.absolute_path) or "(root)"
             message = error.message
-            if any(str(p) in secrets for p in error.absolute_path):
+            if any(str(p) in secret_keys for p in error.absolute_path):
                 message = f"invalid value ({error.validator})"
             lines.append(f"  - {location}: {message}")
-        raise ValueError("\n".join(lines))
+        raise ValueError(secrets.text("\n".join(lines)))
 
 
 @contextlib.contextmanager

@@ -151,14 +151,18 @@ def secret_fields(model: Any) -> set[str]:
     """Names of the fields of ``model`` that hold secrets.
 
     A field is secret when it is declared with ``json_schema_extra={"secret": True}``
-    (the real SDK's convention, v1: ``Field(..., secret=True)``) or typed ``SecretStr``.
+    (the real SDK's convention, v1: ``Field(..., secret=True)`` or the same ``json_schema_extra``) or
+    typed ``SecretStr``/``SecretBytes``.
     """
     if not is_model_class(model):
         return set()
     secrets: set[str] = set()
     for name, field in model_fields(model).items():
         if is_v1_model_class(model):
-            extra = field.field_info.extra or {}
+            extra = dict(field.field_info.extra or {})
+            # v1 keeps an unknown json_schema_extra=... keyword as it is, among its extras
+            if isinstance(extra.get("json_schema_extra"), dict):
+                extra |= extra["json_schema_extra"]
             annotation = field.outer_type_
             alias = field.alias
         else:

@@ -148,7 +148,7 @@ def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
 def _answers(calls: Iterable[Any]) -> list[dict[str, Any]]:
     """The recorded HTTP answers, replayable; the platform's mask of a secret (``***``) becomes the
     recording's placeholder, so a replayed answer matches the placeholder configuration."""
-    from kit._platform._host import Masker
+    from kit._platform._secrets import MASK
 
     answers = []
     for call in calls:
@@ -160,7 +160,7 @@ def _answers(calls: Iterable[Any]) -> list[dict[str, Any]]:
         except ValueError:
             answer["body"] = call.response_body
         answers.append(answer)
-    return _redact(answers, {Masker.MASK})
+    return _redact(answers, {MASK})
 
 
 def recordings(runs: Iterable[Any]) -> dict[str, dict[str, Any]]:

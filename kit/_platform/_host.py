@@ -23,48 +23,12 @@ from kit._platform._records import (
     freeze,
     utc,
 )
+from kit._platform._secrets import Secrets
 
 if TYPE_CHECKING:
     from kit._platform._platform import FakePlatform
 
 _LEVELS = {"fatal": "critical", "warn": "warning"}
-
-
-class Masker:
-    """Replaces secret values with ``***`` in any text kit shows."""
-
-    MASK = "***"
-
-    def __init__(self, values: set[str] | None = None) -> None:
-        self._values: list[str] = []
-        for value in values or ():
-            self.add(value)
-
-    def add(self, value: Any) -> None:
-        if value is None:
-            return
-        if hasattr(value, "get_secret_value"):
-            value = value.get_secret_value()
-        text = str(value)
-        # very short values would mask ordinary words; they are masked as whole fields only
-        if len(text) >= 4 and text not in self._values:
-            self._values.append(text)
-            self._values.sort(key=len, reverse=True)
-
-    def __bool__(self) -> bool:
-        return bool(self._values)
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(self._values)
-
-    def __call__(self, text: Any) -> Any:
-        if not self._values or not isinstance(text, str):
-            return text
-        for value in self._values:
-            if value in text:
-                text = text.replace(value, self.MASK)
-        return text
 
 
 class ComponentHost:
@@ -78,7 +42,7 @@ class ComponentHost:
         *,
         module_configuration: Any,
         configuration: Any,
-        masker: Masker,
+        secrets: Secrets,
         kind: str,
     ) -> None:
         self.platform = platform
@@ -88,8 +52,9 @@ class ComponentHost:
         self.module_configuration = module_configuration
         self.configuration = configuration
         self.arguments: Any = None
-        self.mask = masker
-        # the keys declared secret, by what they configure ("module_configuration", "configuration")
+        # the platform's secrets: everything this host records passes through it
+        self.mask = secrets
+        # the keys declared secret, by what they configure ("module_configuration", "configuration" or "arguments")
         self.secret_keys: dict[str, frozenset[str]] = {}
         self.step = 0
         self.worker: Any = None  # set by the simulation
@@ -98,7 +63,7 @@ class ComponentHost:
         self.http: list[HttpCall] = []
         self.rejected: list[RejectedEvent] = []
         self.errors: list[tuple[int, StepError]] = []
-        self.intake = IntakeRecorder(name, self._intake_warning)
+        self.intake = IntakeRecorder(name, self._intake_warning, secrets)
         self.action_result: ActionRecord | None = None
         self.signal_handlers: dict[int, Any] = {}
         self._lock = threading.Lock()
@@ -147,11 +112,11 @@ class ComponentHost:
             )
         if not isinstance(event, Mapping):
             raise TypeError(
-                f"send_event({event_name!r}, {event!r:.60}): the event must be a dict (or a pydantic model, "
-                f"with results_model set), got {type(event).__name__}; e.g. send_event({event_name!r}, {{'value': ...}})"
+                f"send_event({event_name!r}, {self.mask.text(repr(event))[:60]}): the event must be a dict "
+                f"(or a pydantic model, with results_model set), got {type(event).__name__}; e.g. send_event({event_name!r}, {{'value': ...}})"
             )
         try:
-            frozen = freeze(_mask_data(json.loads(json.dumps(event)), self.mask))
+            frozen = freeze(self.mask.data(json.loads(json.dumps(event))))
         except (TypeError, ValueError) as error:
             raise TypeError(
                 f"send_event({event_name!r}, ...): the event is not JSON-serialisable ({error}); "
@@ -182,14 +147,14 @@ class ComponentHost:
 
     def _intake_warning(self, step: int, when: float, message: str) -> None:
         with self._lock:
-            self.logs.append(LogRecord(self.name, step, utc(when), "warning", message, False, "kit"))
+            self.logs.append(LogRecord(self.name, step, utc(when), "warning", self.mask.text(message), False, "kit"))
         self.platform._warn(f"{self.name}: {message}")
 
     def record_log(
         self, item: Any, level: str, message: str, *, sent: bool = True, source: str = "component", extra: Any = None
     ) -> None:
         level = _LEVELS.get(level, level)
-        text = self.mask(message)
+        text = self.mask.text(str(message))
         if extra:
             text += f" - Context: {self.mask(json.dumps(extra, default=str))}"
         with self._lock:
@@ -265,21 +230,12 @@ class ComponentHost:
         self.action_result = ActionRecord(
             action=self.name,
             time=utc(self._now()),
-            arguments=freeze(_mask_data(self.arguments, self.mask)),
-            results=freeze(results),
-            outputs=freeze(outputs),
-            error=self.mask(error),
+            arguments=freeze(self.mask.data(self.arguments)),
+            results=freeze(self.mask.data(results)),
+            outputs=freeze(self.mask.data(outputs)),
+            error=self.mask.text(error),
             logs=tuple(self.logs),
             data_path=self.data_path,
             http=tuple(self.http),
         )
 
-
-def _mask_data(value: Any, mask: Masker) -> Any:
-    if isinstance(value, dict):
-        return {k: _mask_data(v, mask) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask_data(v, mask) for v in value]
-    if isinstance(value, str):
-        return mask(value)
-    return value

@@ -17,6 +17,7 @@ import responses
 
 from kit import _runtime
 from kit._platform._records import HttpCall, utc
+from kit._platform._secrets import MASK
 
 _real_send = requests.adapters.HTTPAdapter.send
 _installed = False
@@ -43,7 +44,8 @@ def install() -> None:
             _installed = True
 
 
-def _text(body: Any) -> str | None:
+def _text(body: Any, mask: Any) -> str | None:
+    """``body`` as text, masked by ``mask`` (the platform's secrets) before it is cut to ``_BODY_LIMIT``."""
     if body is None:
         return None
     if isinstance(body, bytes):
@@ -51,7 +53,7 @@ def _text(body: Any) -> str | None:
             body = body.decode("utf-8")
         except UnicodeDecodeError:
             return f"<{len(body)} bytes>"
-    text = str(body)
+    text = mask.text(str(body))
     if len(text) > _BODY_LIMIT:
         text = text[:_BODY_LIMIT] + f"... <{len(text) - _BODY_LIMIT} more characters>"
     return text
@@ -68,10 +70,11 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     """Answer ``request`` from the platform's registry and record the call."""
     mask = host.mask
     headers = {
-        k: ("***" if k.lower() in _SENSITIVE_HEADERS else mask(v)) for k, v in (request.headers or {}).items()
+        mask.text(k): (MASK if k.lower() in _SENSITIVE_HEADERS else mask(v))
+        for k, v in (request.headers or {}).items()
     }
-    method, url = request.method, mask(request.url)
-    body = mask(_text(request.body))
+    method, url = request.method, mask.text(request.url)
+    body = _text(request.body, mask)
     when = utc(platform.clock.time())
     from kit._platform._clients import Forwarding
 
@@ -82,7 +85,7 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
         message = str(error)
         if "Connection refused by Responses" in message:
             registered = platform.http.registered()
-            listing = "\n".join(f"  - {r.method} {mask(r.url)}" for r in registered) or "  (nothing registered)"
+            listing = "\n".join(f"  - {r.method} {mask.text(r.url)}" for r in registered) or "  (nothing registered)"
             message = (
                 f"kit: no fake response is registered for {method} {url}.\n"
                 f"Registered:\n{listing}\n"
@@ -92,12 +95,16 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
             new_error = requests.exceptions.ConnectionError(message, request=request)
             host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, message, host.thread()))
             raise new_error from None
-        host.record_http(HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask(message), host.thread()))
+        error_text = mask.text(message)
+        call = HttpCall(host.name, host.step, when, method, url, None, headers, body, None, error_text, host.thread())
+        host.record_http(call)
         raise
     except Exception as error:
         host.record_http(
-            HttpCall(host.name, host.step, when, method, url, None, headers, body, None, mask(f"{type(error).__name__}: {error}"),
-                     host.thread())
+            HttpCall(
+                host.name, host.step, when, method, url, None, headers, body, None,
+                mask.text(f"{type(error).__name__}: {error}"), host.thread(),
+            )
         )
         raise
     try:
@@ -105,7 +112,7 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     except Exception:  # a streamed body we should not consume
         content = None
     host.record_http(
-        HttpCall(host.name, host.step, when, method, url, response.status_code, headers, body, mask(_text(content)),
+        HttpCall(host.name, host.step, when, method, url, response.status_code, headers, body, _text(content, mask),
                  thread=host.thread())
     )
     return response

@@ -38,9 +38,10 @@ def _ids(start: int, stop: int) -> list[str]:
 class IntakeRecorder:
     """Events pushed by one component, in push order."""
 
-    def __init__(self, component: str, on_warning: Callable[[int, float, str], None]) -> None:
+    def __init__(self, component: str, on_warning: Callable[[int, float, str], None], mask: Any = None) -> None:
         self.component = component
         self._on_warning = on_warning
+        self._mask = mask  # the platform's Secrets: strings are kept masked
         self._pending: list[tuple[list, int, float, int, str]] = []
         self.strings: list[str] = []
         # one entry per serialised batch
@@ -88,6 +89,9 @@ class IntakeRecorder:
                     "left out: the real SDK raises this in push_events_to_intakes; push JSON data (no sets, "
                     "bytes or objects)",
                 )
+            mask = self._mask
+            if mask and strings and mask.text("\n".join(strings)) != "\n".join(strings):
+                strings = [mask.text(text) for text in strings]
             self.strings.extend(strings)
             self.batch_step.append(step)
             self.batch_time.append(when)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import shutil
 import tempfile
 import warnings
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from kit import _runtime
 from kit._platform import _aiohttp, _clients, _http
-from kit._platform._host import ComponentHost, Masker
+from kit._platform._host import ComponentHost
 from kit._platform._playbooks import Playbook, PlaybookRun, check_steps
 from kit._platform._records import ActionRecord, RunRecord, thaw
+from kit._platform._secrets import Secrets
 from kit._stepper._clock import VirtualClock
 from kit._stepper import _threads
 from kit._stepper._simulation import Simulation, _seconds, check_timeout
@@ -38,6 +40,8 @@ class FakePlatform:
     :attr:`http`, a ``responses.RequestsMock`` (``platform.http.get(url, json=...)``);
     unregistered calls fail unless ``allow_network=True``.  Use it as a context
     manager (or call :meth:`close`) to stop workers and remove its temporary storage.
+    :attr:`secrets` (a :class:`kit._platform._secrets.Secrets`) holds the secret values of every
+    hosted component; everything the platform records or shows is masked by it.
     """
 
     def __init__(
@@ -72,6 +76,8 @@ class FakePlatform:
         self._playbook_runs: list[PlaybookRun] = []
         self._event_targets: dict[str, Any] = {}
         self.warnings: list[str] = []
+        # every secret value declared by a hosted component; everything shown passes through it
+        self.secrets = Secrets()
         self._closed = False
         if str(rules_database) != ":memory:":
             self.rules_engine  # reopen: rules, last_executed and counters resume now  # noqa: B018
@@ -97,7 +103,9 @@ class FakePlatform:
         validated against the annotated models now, before the loop starts.
         ``module`` is the module class (or instance) whose ``configuration``
         annotation types the module configuration; ``manifest`` is its
-        ``manifest.json`` (its ``secrets`` and ``required`` are honoured).
+        ``manifest.json`` (its ``secrets`` and ``required`` are honoured). ``secrets`` names more keys
+        (of either configuration) whose values are secret, as a component manifest's
+        ``arguments.secrets`` does; every secret value is masked in whatever kit shows.
         ``event_target`` says what the ``target`` of this trigger's events is on the
         platform's event stream (rules count them): a key of the event, or a callable
         ``event -> str``; the ``source`` is the component's name.
@@ -125,9 +133,10 @@ class FakePlatform:
             return instance
 
         # The first instance is built now: a bad configuration field is an error before the loop starts.
-        simulation = Simulation(
-            self, component, host, build, step_timeout=self.step_timeout if step_timeout is None else step_timeout
-        )
+        with self._masking_errors():
+            simulation = Simulation(
+                self, component, host, build, step_timeout=self.step_timeout if step_timeout is None else step_timeout
+            )
         self._hosts.append(host)
         self._simulations.append(simulation)
         if event_target is not None:
@@ -151,7 +160,9 @@ class FakePlatform:
         ``files`` are written to the action's storage first (name -> dict/list as
         JSON, or str/bytes), so ``<name>_path`` arguments can point at them; files
         the action returns with ``json_result`` are read with
-        ``record.read_result_file(name)``.
+        ``record.read_result_file(name)``. ``secrets`` names more keys (of the arguments or the module
+        configuration) whose values are secret; fields of the arguments model declared secret
+        (``json_schema_extra={"secret": True}``, v1 ``secret=True``, ``SecretStr``) are too.
         """
         self._check_open()
         from kit.account_validator import AccountValidator
@@ -195,18 +206,17 @@ class FakePlatform:
         module_configuration: Any, secrets: Iterable[str], role: str, data: Any,
     ) -> tuple[ComponentHost, Module]:
         """The host of a component (its configuration or arguments given as ``data``) and its module, validated."""
-        masker = Masker()
         module_obj = self._module(module, manifest)
         self._warn_mixed_pydantic(component, type(module_obj), role)
-        host = ComponentHost(self, display, path, module_configuration=None, configuration=None, masker=masker, kind=kind)
+        host = ComponentHost(
+            self, display, path, module_configuration=None, configuration=None, secrets=self.secrets, kind=kind
+        )
         module_obj._kit_host = host
         module_configuration = _as_data(module_configuration, "module_configuration")
         data = _as_data(data, role)
-        configuration = data if role == "configuration" else None
-        host.secret_keys = self._collect_secrets(
-            masker, module_obj, module_configuration, component, configuration, secrets
-        )
-        module_obj.configuration = module_configuration if module_configuration is not None else {}
+        host.secret_keys = self._collect_secrets(module_obj, module_configuration, component, role, data, secrets)
+        with self._masking_errors():
+            module_obj.configuration = module_configuration if module_configuration is not None else {}
         host.module_configuration = module_configuration if module_configuration is not None else {}
         setattr(host, role, data if data is not None else {})
         module_namespace = inspect.getmodule(component)
@@ -413,7 +423,7 @@ class FakePlatform:
         """Playbook runs as a DataFrame: time, playbook, trigger, event_name, ok, error, steps."""
         from kit._platform import _tables
 
-        return _tables.playbook_runs_table(self._playbook_runs)
+        return _tables.playbook_runs_table(self._playbook_runs, self.secrets)
 
     @property
     def rules(self):
@@ -422,8 +432,10 @@ class FakePlatform:
 
     @property
     def rule_fires(self):
-        """Rule fires as a DataFrame: rule, trigger, time, reason, action result, error."""
-        return self.rules_engine.fires_table()
+        """Rule fires as a DataFrame: rule, trigger, time, reason, action result, error (secrets masked)."""
+        from kit._platform import _tables
+
+        return _tables.masked_frame(self.rules_engine.fires_table(), self.secrets)
 
     @property
     def keys(self):
@@ -472,7 +484,7 @@ class FakePlatform:
         """Action runs, as a DataFrame."""
         from kit._platform import _tables
 
-        return _tables.actions_table(self._actions)
+        return _tables.actions_table(self._actions, self.secrets)
 
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
@@ -538,23 +550,37 @@ class FakePlatform:
         return module_obj
 
     def _collect_secrets(
-        self, masker: Masker, module: Module, module_configuration: Any, component: type, configuration: Any,
-        extra: Iterable[str],
+        self, module: Module, module_configuration: Any, component: type, role: str, data: Any, extra: Iterable[str]
     ) -> dict[str, frozenset[str]]:
-        """Add the secret values of both configurations to ``masker``; return the secret keys of each."""
-        from kit.utils import get_annotation_for
+        """Add the secret values of the module configuration and of the component's configuration or
+        arguments (``role``) to :attr:`secrets`; return the secret keys of each.
+
+        Secret keys come from the module manifest's ``configuration.secrets``, the models
+        (``json_schema_extra={"secret": True}``, v1 ``secret=True``, ``SecretStr``) and ``extra``
+        (``secrets=`` of :meth:`load`/:meth:`run_action`, a component manifest's ``arguments.secrets``).
+        """
+        from kit.utils import get_annotation_for, run_arguments_annotation
+
+        def model_secrets(model: Any) -> set[str]:
+            return secret_fields(model) if not isinstance(model, property) else set()
 
         names = set(extra) | set(module.manifest_secrets())
-        module_model = get_annotation_for(type(module), "configuration")
-        names |= secret_fields(module_model) if not isinstance(module_model, property) else set()
-        component_model = get_annotation_for(component, "configuration")
-        component_names = set(extra) | (secret_fields(component_model) if not isinstance(component_model, property) else set())
-        for data, keys in ((module_configuration, names), (configuration, component_names)):
-            if isinstance(data, dict):
-                for key in keys:
-                    if key in data:
-                        masker.add(data[key])
-        return {"module_configuration": frozenset(names), "configuration": frozenset(component_names)}
+        names |= model_secrets(get_annotation_for(type(module), "configuration"))
+        model = get_annotation_for(component, "configuration") if role == "configuration" else (
+            run_arguments_annotation(component)
+        )
+        component_names = set(extra) | model_secrets(model)
+        self.secrets.add_fields(module_configuration, names)
+        self.secrets.add_fields(data, component_names)
+        return {"module_configuration": frozenset(names), role: frozenset(component_names)}
+
+    @contextlib.contextmanager
+    def _masking_errors(self) -> Iterator[None]:
+        """Re-raise any exception of the block with the platform's secrets masked in its message."""
+        try:
+            yield
+        except Exception as error:
+            raise self.secrets.mask_exception(error)
 
     def _warn_mixed_pydantic(self, component: type, module_class: type, role: str) -> None:
         """A KitWarning per pydantic.v1 Field or validator in a v2 model the component is configured with."""
@@ -572,6 +598,7 @@ class FakePlatform:
                 self._warn(problem)
 
     def _warn(self, message: str) -> None:
+        message = self.secrets.text(message)
         self.warnings.append(message)
         warnings.warn(message, KitWarning, stacklevel=2)
 

@@ -23,18 +23,31 @@ def _prefix_collisions(frame: pd.DataFrame, reserved: Iterable[str]) -> pd.DataF
     return frame.rename(columns=clashes) if clashes else frame
 
 
+def masked_frame(frame: pd.DataFrame, mask: Any) -> pd.DataFrame:
+    """``frame`` with the platform's secrets masked last: in column names and every text or data cell."""
+    if not mask or frame.empty and not len(frame.columns):
+        return frame
+    names = {c: mask.text(c) for c in frame.columns if isinstance(c, str)}
+    frame = frame.rename(columns={c: n for c, n in names.items() if n != c})
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(mask)
+    return frame
+
+
+def _mask_of(hosts: list[Any]) -> Any:
+    return hosts[0].mask if hosts else None
+
+
 def events_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Intake events: step, time, component, batch, then one column per JSON field."""
+    hosts = list(hosts)
     frames = []
     for host in hosts:
-        strings, steps, times, batches = host.intake.rows()
+        strings, steps, times, batches = host.intake.rows()  # masked by the recorder
         if not strings:
             continue
         joined = "\n".join(strings)
-        mask = host.mask
-        if mask and any(value in joined for value in mask.values):
-            strings = [mask(s) for s in strings]
-            joined = "\n".join(strings)
         if all(s[:1] == "{" for s in strings):
             try:
                 data = pd.read_json(io.StringIO(joined), lines=True)
@@ -55,9 +68,9 @@ def events_table(hosts: Iterable[Any]) -> pd.DataFrame:
         return pd.DataFrame({"step": pd.Series(dtype="int64"), "time": _times([]), "component": pd.Series(dtype=object),
                              "batch": pd.Series(dtype="int64")})
     if len(frames) == 1:
-        return frames[0]
+        return masked_frame(frames[0], _mask_of(hosts))
     merged = pd.concat(frames, ignore_index=True)
-    return merged.sort_values(["time", "step"], kind="stable", ignore_index=True)
+    return masked_frame(merged.sort_values(["time", "step"], kind="stable", ignore_index=True), _mask_of(hosts))
 
 
 def _parse_mixed(strings: list[str]) -> pd.DataFrame:
@@ -102,6 +115,7 @@ def _frame(records: list[Any], columns: list[tuple[str, Any, str]]) -> pd.DataFr
 
 def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Playbook runs: step, time, component, event_name, request_id, directory, files, then event fields."""
+    hosts = list(hosts)
     records = sorted((r for host in hosts for r in host.runs), key=lambda r: r.time)
     base = _frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
@@ -112,63 +126,65 @@ def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
         return base
     events = pd.json_normalize([thaw(r.event) for r in records], max_level=0)
     events = _prefix_collisions(events, base.columns)
-    return pd.concat([base, events], axis=1)
+    return masked_frame(pd.concat([base, events], axis=1), _mask_of(hosts))
 
 
 def logs_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Log lines: step, time, component, level, message, sent (to the platform), source."""
+    hosts = list(hosts)
     records = sorted((r for host in hosts for r in host.logs), key=lambda r: (r.time, r.step))
-    return _frame(records, _with_thread(records, [
+    return masked_frame(_frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
         ("level", "level", object), ("message", "message", object), ("sent", "sent", bool),
         ("source", "source", object),
-    ]))
+    ])), _mask_of(hosts))
 
 
 def http_table(hosts: Iterable[Any]) -> pd.DataFrame:
     """Outbound HTTP calls: step, time, component, method, url, status, error, bodies."""
+    hosts = list(hosts)
     records = sorted((r for host in hosts for r in host.http), key=lambda r: (r.time, r.step))
-    return _frame(records, _with_thread(records, [
+    return masked_frame(_frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
         ("method", "method", object), ("url", "url", object), ("status", "status", "Int64"),
         ("error", "error", object), ("request_body", "request_body", object),
         ("response_body", "response_body", object),
-    ]))
+    ])), _mask_of(hosts))
 
 
-def steps_table(reports: Iterable[Any]) -> pd.DataFrame:
+def steps_table(reports: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """One row per step: number, status, start, end, pause, [threads,] counts and error.
 
     ``threads`` (for a component that started threads) says where each thread is paused.
     """
     reports = list(reports)
     threads = [("threads", lambda r: list(r.threads), object)] if any(r.threads for r in reports) else []
-    return _frame(reports, [
+    return masked_frame(_frame(reports, [
         ("step", "number", "int64"), ("component", "component", object), ("status", "status", object),
         ("start", "start", "time"), ("end", "end", "time"), ("paused_at", "pause", object), *threads,
         ("runs", lambda r: len(r.runs), "int64"), ("events", "events_pushed", "int64"),
         ("http", lambda r: len(r.http), "int64"), ("logs", lambda r: len(r.logs), "int64"),
         ("storage_changed", lambda r: bool(r.storage_changes), bool),
         ("error", lambda r: f"{r.errors[0].type}: {r.errors[0].message}" if r.errors else None, object),
-    ])
+    ]), mask)
 
 
-def actions_table(records: Iterable[Any]) -> pd.DataFrame:
+def actions_table(records: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """Action runs: time, action, ok, error, results, outputs."""
-    return _frame(list(records), [
+    return masked_frame(_frame(list(records), [
         ("time", "time", "time"), ("action", "action", object), ("ok", "ok", bool), ("error", "error", object),
         ("results", lambda r: thaw(r.results), object), ("outputs", lambda r: dict(r.outputs), object),
-    ])
+    ]), mask)
 
 
-def playbook_runs_table(records: Iterable[Any]) -> pd.DataFrame:
+def playbook_runs_table(records: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """Playbook runs: time, playbook, trigger, event_name, ok, error, steps (action names), results."""
-    return _frame(list(records), [
+    return masked_frame(_frame(list(records), [
         ("time", "time", "time"), ("playbook", "playbook", object), ("trigger", "trigger", object),
         ("event_name", "event_name", object), ("ok", "ok", bool), ("error", "error", object),
         ("steps", lambda r: [s.action for s in r.steps], object),
         ("results", lambda r: [thaw(s.results) for s in r.steps], object),
-    ])
+    ]), mask)
 
 
 def simulation_html(sim: Any) -> str:
@@ -187,4 +203,4 @@ def simulation_html(sim: Any) -> str:
     body = "".join(
         f"<tr><th style='text-align:left;padding-right:1em'>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
     )
-    return f"<div><b>kit simulation</b><table>{body}</table></div>"
+    return sim._host.mask.text(f"<div><b>kit simulation</b><table>{body}</table></div>")

@@ -45,6 +45,7 @@ class StepReport:
     threads: tuple[str, ...] = ()
     _events: Any = field(default=None, repr=False, compare=False)
     _warnings: Any = field(default=None, repr=False, compare=False)
+    _mask: Any = field(default=None, repr=False, compare=False)  # the platform's Secrets
 
     @property
     def events(self) -> list[str]:
@@ -116,8 +117,10 @@ class StepReport:
         changes = self.storage_changes
         storage = ""
         if changes:
+            mask = self._mask or (lambda value: value)
             items = "".join(
-                f"<li><code>{html.escape(k)}</code>: {html.escape(repr(thaw(b)))} → {html.escape(repr(thaw(a)))}</li>"
+                f"<li><code>{html.escape(mask(k))}</code>: {html.escape(repr(mask(thaw(b))))} → "
+                f"{html.escape(repr(mask(thaw(a))))}</li>"
                 for k, (b, a) in changes.items()
             )
             storage = f"<div>storage changes:<ul>{items}</ul></div>"

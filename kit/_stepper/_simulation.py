@@ -245,6 +245,7 @@ class Simulation:
             storage_after=after,
             _events=partial(_slice_events, recorder, events0, events1),
             _warnings=partial(_kit_warnings, host, number),
+            _mask=host.mask,
         )
 
     def _snapshot_storage(self) -> MappingProxyType:
@@ -271,7 +272,7 @@ class Simulation:
                 if old is not None and old[0] == key:
                     state[relative] = old
                 else:
-                    state[relative] = (key, _read_storage_file(Path(entry.path), stat.st_size))
+                    state[relative] = (key, _read_storage_file(Path(entry.path), stat.st_size, self._host.mask))
         if state.keys() == previous.keys() and all(state[k] is previous[k] for k in state):
             return self._storage_view
         self._storage_state = state
@@ -425,7 +426,7 @@ class Simulation:
 
     @property
     def storage(self) -> MappingProxyType:
-        """Current content of the component's storage (JSON files parsed)."""
+        """Current content of the component's storage (JSON files parsed, texts cut, secrets masked)."""
         return self._snapshot_storage()
 
     @property
@@ -484,7 +485,7 @@ class Simulation:
         """One row per step."""
         from kit._platform import _tables
 
-        return _tables.steps_table(self.reports)
+        return _tables.steps_table(self.reports, self._host.mask)
 
     def __repr__(self) -> str:
         return (
@@ -508,7 +509,8 @@ def _slice_events(recorder: Any, first: int, last: int) -> list[str]:
     return recorder.strings_between(first, last)
 
 
-def _read_storage_file(path: Path, size: int) -> Any:
+def _read_storage_file(path: Path, size: int, mask: Any) -> Any:
+    """A file of the component's storage as kit shows it: JSON parsed, text cut, secrets masked (before the cut)."""
     if size > _STORAGE_READ_LIMIT:
         return f"<{size} bytes>"
     try:
@@ -517,13 +519,14 @@ def _read_storage_file(path: Path, size: int) -> Any:
         return None
     if path.suffix == ".json":
         try:
-            return freeze(orjson.loads(data))
+            return freeze(mask.data(orjson.loads(data)))
         except orjson.JSONDecodeError:
             pass
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return f"<{size} bytes>"
+    text = mask.text(text)
     return text if len(text) <= 2000 else text[:2000] + f"... <{size} bytes>"
 
 

@@ -525,7 +525,7 @@ class KitMagics(Magics):
 
         args = magic_arguments.parse_argstring(self.storage, line)
         sim = self.session.simulation(args.sim)
-        return {path: thaw(content) for path, content in sim.storage.items()}
+        return {path: thaw(content) for path, content in sim.storage.items()}  # masked as sim.storage is
 
     @line_magic
     @magic_arguments.magic_arguments()
@@ -750,8 +750,8 @@ def _describe_failure(sim: Any, report: Any, error: Any) -> str:
                 text = repr(value)
             except Exception as exc:  # noqa: BLE001 - a broken repr must not hide the rest
                 text = f"<repr failed: {type(exc).__name__}>"
-            text = re.sub(r" at 0x[0-9a-f]+", "", text)
+            text = mask.text(re.sub(r" at 0x[0-9a-f]+", "", text))  # masked before it is cut
             if len(text) > 200:
                 text = text[:199] + "…"
-            lines.append(f"  {name} = {mask(text)}")
+            lines.append(f"  {name} = {text}")
     return "\n".join(lines)

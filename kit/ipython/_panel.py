@@ -15,9 +15,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from kit._platform._secrets import MASK
+
 __all__ = ["SimulationPanel"]
 
-_MASK = "***"
 _CELL_LIMIT = 160
 
 
@@ -55,31 +56,29 @@ def table_html(frame: Any, rows: int, empty: str) -> str:
 
 
 def masked_configuration(sim: Any) -> dict[str, Any]:
-    """The component's and the module's configuration with every secret field replaced by ``***``."""
-    from kit.utils import get_annotation_for, is_model_instance, model_dump, secret_fields
+    """The component's and the module's configuration with every secret field replaced by ``***``
+    (the keys the platform found secret, see ``FakePlatform._collect_secrets``) and every other value
+    passed through the platform's secrets."""
+    from kit.utils import is_model_instance, model_dump
 
     host = sim._host
-    names = set(host.mask.values)
-    secret_names = set(secret_fields(get_annotation_for(sim.component, "configuration")))
-    module = getattr(sim.instance, "module", None)
-    if module is not None:
-        secret_names |= set(module.manifest_secrets())
-        secret_names |= set(secret_fields(get_annotation_for(type(module), "configuration")))
 
-    def clean(value: Any) -> Any:
+    def clean(value: Any, names: frozenset[str]) -> Any:
         if is_model_instance(value):
             value = model_dump(value)
         if isinstance(value, dict):
-            return {k: (_MASK if k in secret_names else clean(v)) for k, v in value.items()}
+            return {k: (MASK if k in names else clean(v, frozenset())) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        if hasattr(value, "get_secret_value"):
-            return _MASK
-        if isinstance(value, str):
-            return host.mask(value) if names else value
+            return [clean(v, frozenset()) for v in value]
         return value
 
-    return {"configuration": clean(host.configuration), "module_configuration": clean(host.module_configuration)}
+    keys = host.secret_keys
+    return host.mask.data(
+        {
+            "configuration": clean(host.configuration, keys.get("configuration", frozenset())),
+            "module_configuration": clean(host.module_configuration, keys.get("module_configuration", frozenset())),
+        }
+    )
 
 
 class SimulationPanel(widgets.VBox):
@@ -252,7 +251,10 @@ class SimulationPanel(widgets.VBox):
         for path, content in storage.items():
             value = thaw(content)
             text = value if isinstance(value, str) else json.dumps(value, indent=2, default=str, ensure_ascii=False)
-            parts.append(f"<div><code>{html.escape(path)}</code><pre style='margin:2px 0 8px'>{html.escape(mask(text))}</pre></div>")
+            parts.append(
+                f"<div><code>{html.escape(mask.text(path))}</code>"
+                f"<pre style='margin:2px 0 8px'>{html.escape(mask.text(text))}</pre></div>"
+            )
         return "".join(parts)
 
     def _configuration_html(self) -> str:
