@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from abc import abstractmethod
 import traceback
 from functools import wraps
@@ -16,21 +15,17 @@ from pydantic import validate_call
 from kit import _runtime
 from kit.exceptions import MissingActionArgumentError, MissingActionArgumentFileError
 from kit.module import LogLevelStr, Module, ModuleItem
-from kit.utils import get_as_model, is_v1_model_class, returns, type_hints
+from kit.utils import get_as_model, is_v1_model_class, returns, run_arguments_annotation
 
 
-def _validated_run(run: Any) -> Any:
-    """Validate ``run``'s arguments as ``pydantic.validate_call`` does; v1 models by hand."""
-    hints = type_hints(run)
-    parameters = list(inspect.signature(run).parameters.values())
-    first = parameters[0] if parameters else None
-    model = hints.get(first.name) if first is not None else None
-    if first is not None and model is None and isinstance(first.annotation, str):
-        owner = getattr(run, "__self__", None)
+def _validated_run(action: Any) -> Any:
+    """``action.run`` validating its arguments as ``pydantic.validate_call`` does; v1 models by hand."""
+    run = action.run
+    model = run_arguments_annotation(type(action))
+    if isinstance(model, str):
         raise TypeError(
-            f"{type(owner).__name__}.run(self, {first.name}: {first.annotation}): kit cannot resolve the annotation "
-            f"{first.annotation!r}; with `from __future__ import annotations`, define that model at module level "
-            "(not inside a function)"
+            f"{type(action).__name__}.run(self, arguments: {model}): kit cannot resolve the annotation {model!r}; "
+            "with `from __future__ import annotations`, define that model at module level (not inside a function)"
         )
     if model is not None and is_v1_model_class(model):
 
@@ -59,7 +54,7 @@ class Action(ModuleItem):
         self._outputs: dict[str, bool] = {}
         self._result_as_file = True
         self._update_secrets = False
-        self.run = _validated_run(self.run)  # type: ignore[method-assign]
+        self.run = _validated_run(self)  # type: ignore[method-assign]
         if self.results_model:
             self.run = returns(self.results_model)(self.run)  # type: ignore[method-assign]
 

@@ -30,9 +30,16 @@ def masked_frame(frame: pd.DataFrame, mask: Any) -> pd.DataFrame:
     names = {c: mask.text(c) for c in frame.columns if isinstance(c, str)}
     frame = frame.rename(columns={c: n for c, n in names.items() if n != c})
     for column in frame.columns:
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(mask)
+        series = frame[column]
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            # built with the column's own dtype: Series.map would infer pandas' str dtype and turn None into NaN
+            masked = [mask(value) if isinstance(value, str) or not _missing(value) else value for value in series]
+            frame[column] = pd.Series(masked, index=series.index, dtype=series.dtype)
     return frame
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _mask_of(hosts: list[Any]) -> Any:

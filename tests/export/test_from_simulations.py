@@ -145,3 +145,59 @@ def test_a_simulation_never_stepped_is_refused(tmp_path, monkeypatch):
         f"simulations=[...]: {sim.name} was never stepped, so there is no run to replay; step it first "
         "(sim.step(3), sim.run_for(hours=1)) or leave it out of simulations="
     )
+
+
+CONSUMERS = '''\
+import threading
+import time
+
+from kit.connector import Connector
+
+
+class StreamConsumer(threading.Thread):
+    def __init__(self, connector, stream):
+        super().__init__(name=f"consumer-{stream}")
+        self.connector, self.stream = connector, stream
+
+    def run(self):
+        while self.connector.running:
+            self.connector.push_events_to_intakes([f"{self.stream} event"])
+            time.sleep(60)
+
+
+class StreamsConnector(Connector):
+    def run(self):
+        consumers = [StreamConsumer(self, stream) for stream in ("audit", "alerts")]
+        for consumer in consumers:
+            consumer.start()
+        for consumer in consumers:
+            consumer.join()
+'''
+
+
+def test_the_replay_of_a_thread_group_is_marked_skipped_with_the_reason(tmp_path, monkeypatch):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "streams.py").write_text(CONSUMERS)
+    from kit._loader import import_file
+
+    code = import_file(tmp_path / "src" / "streams.py")
+    with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
+        sim = platform.load(code.StreamsConnector, {"intake_key": "i"})
+        sim.run_for(minutes=3)
+        assert sorted(set(sim.events["raw"])) == ["alerts event", "audit event"]
+        target = tmp_path / "Streams"
+        kit.export(code.StreamsConnector, to=target, name="Streams", simulations=[sim], lock=False)
+    recording = json.loads((target / "tests" / "data" / "recorded_connector_streams.json").read_text())
+    assert recording["threads"] == ["consumer-alerts", "consumer-audit", "main"]
+    test = (target / "tests" / "test_connector_streams.py").read_text()
+    assert (
+        "@pytest.mark.skip(\n"
+        "    reason=\"StreamsConnector ran its threads (consumer-alerts, consumer-audit, main) as one group on kit's virtual "
+        "clock; real threads \"\n"
+        "    \"do not replay that pause by pause: assert what it sends with your own test and remove this mark\"\n"
+        ")\n"
+        "def test_connector_streams("
+    ) in test
+    result = run_generated_tests(target, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 skipped" in result.stdout
