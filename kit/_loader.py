@@ -310,12 +310,22 @@ class ModuleDirectory:
         schema = (manifest or {}).get(key)
         if not schema or configuration is None:
             return
-        _validate_schema(configuration, schema, f"{key} of {name} ({self.path.name})", secrets)
+        from kit.utils import model_annotation, run_arguments_annotation
+
+        cls = self.component(name)
+        is_action = hasattr(cls, "ARGUMENTS_FILE_NAME")
+        model = run_arguments_annotation(cls) if is_action else model_annotation(cls, "configuration")
+        _validate_schema(configuration, schema, f"{key} of {name} ({self.path.name})", secrets, model, cls.__name__)
 
     def check_module_configuration(self, configuration: Any, secrets: Any = None) -> None:
+        """Validate a module configuration against ``manifest.json``'s ``configuration`` schema."""
         schema = self.manifest.get("configuration")
         if schema and configuration is not None:
-            _validate_schema(configuration, schema, f"module configuration of {self.path.name}", secrets)
+            from kit.utils import model_annotation
+
+            model = model_annotation(self.module_class, "configuration") if self.module_class else None
+            owner = getattr(self.module_class, "__name__", "the module")
+            _validate_schema(configuration, schema, f"module configuration of {self.path.name}", secrets, model, owner)
 
     def _checked(self, name: str, configuration: Any, module_configuration: Any, kw: dict) -> dict:
         """Validate both configurations (secrets masked in the errors); the keyword arguments of
@@ -369,17 +379,63 @@ def _plain_data(value: Any) -> Any:
     return model_dump(value) if is_model_instance(value) else value
 
 
-def _validate_schema(value: Any, schema: dict, what: str, secrets: Any = None) -> None:
+def _defaulted_by(model: Any, field: str) -> Any:
+    """The default ``model`` gives ``field`` when the field is optional there; ``_REQUIRED`` otherwise."""
+    from kit.utils import is_model_class, is_v1_model_class
+
+    if not is_model_class(model):
+        return _REQUIRED
+    if is_v1_model_class(model):
+        info = model.__fields__.get(field)
+        return _REQUIRED if info is None or info.required else info.get_default()
+    info = model.model_fields.get(field)
+    return _REQUIRED if info is None or info.is_required() else info.get_default(call_default_factory=True)
+
+
+_REQUIRED = object()
+
+
+def _validate_schema(
+    value: Any, schema: dict, what: str, secrets: Any = None, model: Any = None, owner: str = ""
+) -> None:
     """Raise a ValueError listing every place ``value`` does not match ``schema`` (a manifest's
     ``arguments`` or ``configuration``); a field the schema lists in ``secrets`` never shows its value,
-    and ``secrets`` (a :class:`kit._platform._secrets.Secrets`) masks the rest of the message."""
+    and ``secrets`` (a :class:`kit._platform._secrets.Secrets`) masks the rest of the message.
+
+    What the runtime accepts although the platform's form would not is not refused, as the real
+    runtime does not: a model instance (its model validated it), and a field the manifest requires
+    but ``model`` (the code's model, of class ``owner``) defaults, which only warns."""
     import jsonschema
 
+    from kit.utils import is_model_instance
+
+    if is_model_instance(value):
+        return
     data = _plain_data(value)
     secret_keys = set(schema.get("secrets", []))
     schema = {k: v for k, v in schema.items() if k != "secrets"}
     validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     errors = sorted(validator_cls(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    defaulted = []
+    for error in list(errors):
+        if error.validator == "required" and not error.absolute_path and isinstance(error.instance, dict):
+            missing = [n for n in error.validator_value if n not in error.instance]
+            if missing and all(_defaulted_by(model, n) is not _REQUIRED for n in missing):
+                errors.remove(error)
+                defaulted.extend(missing)
+    if defaulted:
+        import warnings
+
+        from kit._platform._platform import KitWarning
+
+        fields = ", ".join(f"{n!r} (default {_defaulted_by(model, n)!r})" for n in defaulted)
+        warnings.warn(
+            f"{what}: the manifest requires {fields}, which the configuration leaves out; {owner}'s model "
+            "defaults it, so the runtime runs as kit does here, but the platform's configuration form will ask "
+            "for it: give it a value, or drop it from the manifest's \"required\"",
+            KitWarning,
+            stacklevel=4,
+        )
     if errors:
         if secrets is None:
             from kit._platform._secrets import Secrets

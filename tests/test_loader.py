@@ -154,3 +154,40 @@ def test_a_module_defining_prometheus_metrics_loads_again(tmp_path):
     assert "register" not in vars(registry)  # the registry is itself again afterwards
     with pytest.raises(ValueError, match="Duplicated timeseries"):
         prometheus_client.Counter("kit_test_prom_events_total", "events", ["intake"])
+
+
+def test_a_loaded_directory_accepts_what_the_runtime_accepts(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    import kit
+    from tests.test_flavour import make_module
+
+    root = make_module(tmp_path / "Edgewatch")
+    manifest = json.loads((root / "connector_edge.json").read_text())
+    manifest["arguments"]["required"] = ["intake_key", "frequency"]
+    (root / "connector_edge.json").write_text(json.dumps(manifest, indent=2))
+    loaded = kit.load_module_directory(root)
+    with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
+        with pytest.warns(kit.KitWarning) as warned:
+            sim = loaded.simulate(platform, "edge", configuration={"intake_key": "k"})
+        assert [str(w.message) for w in warned] == [
+            "arguments of edge (Edgewatch): the manifest requires 'frequency' (default 60), which the "
+            "configuration leaves out; EdgeConnector's model defaults it, so the runtime runs as kit does here, but "
+            "the platform's configuration form will ask for it: give it a value, or drop it from the manifest's "
+            "\"required\""
+        ]
+        sim.step()
+        assert len(sim.events) == 1
+        # a model instance is taken as it is (its None defaults are not checked against the manifest)
+        from kit.utils import model_annotation
+
+        model = model_annotation(loaded.items["edge"], "configuration")
+        loaded.simulate(platform, "edge", configuration=model(intake_key="k2"))
+        with pytest.raises(ValueError) as info:
+            loaded.simulate(platform, "edge", configuration={"frequency": 5})
+    assert str(info.value) == (
+        "arguments of edge (Edgewatch) does not match the manifest schema (1 error):\n"
+        "  - (root): 'intake_key' is a required property"
+    )
