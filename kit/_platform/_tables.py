@@ -176,6 +176,16 @@ def steps_table(reports: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     ]), mask)
 
 
+def threads_table(states: Iterable[Any], mask: Any = None) -> pd.DataFrame:
+    """The threads of a component's group: thread, state, waits, seconds, wakes_at, file, line."""
+    return masked_frame(_frame(list(states), [
+        ("thread", "thread", object), ("state", "state", object), ("waits", "waits", object),
+        ("seconds", "seconds", "float64"),
+        ("wakes_at", lambda r: None if r.wake_at is None else pd.Timestamp(r.wake_at, unit="s", tz="UTC"), "time"),
+        ("file", "file", object), ("line", lambda r: r.line, "Int64"),
+    ]), mask)
+
+
 def actions_table(records: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """Action runs: time, action, ok, error, results, outputs."""
     return masked_frame(_frame(list(records), [

@@ -487,6 +487,16 @@ class Simulation:
 
         return _tables.steps_table(self.reports, self._host.mask)
 
+    @property
+    def threads(self):
+        """The threads of the component's group now, one row each: thread, state, what it waits for
+        (``waits``, ``seconds``), until when (``wakes_at``, virtual time; empty: until another thread
+        acts) and where (``file``, ``line``). Empty while the component started no thread."""
+        from kit._platform import _tables
+
+        worker = self._worker
+        return _tables.threads_table(worker.thread_states() if worker is not None else (), self._host.mask)
+
     def __repr__(self) -> str:
         return (
             f"<Simulation {self.name} ({self.component.__name__}) state={self.state} steps={len(self.reports)} "

@@ -48,6 +48,21 @@ class Pause:
     line: int | None
 
 
+@dataclass(frozen=True)
+class ThreadState:
+    """Where one thread of a component's group is: ``state`` (paused, running, finished, crashed...),
+    what it waits for (``waits``: sleep, wait, queue, join...), for how long, until when (``wake_at``,
+    virtual epoch seconds; None: until another thread acts) and at which line."""
+
+    thread: str
+    state: str
+    waits: str | None
+    seconds: float | None
+    wake_at: float | None
+    file: str | None
+    line: int | None
+
+
 def _caller_location(depth: int = 3) -> tuple[str | None, int | None]:
     frame = sys._getframe(depth)
     while frame is not None and (kit_file(frame.f_code.co_filename) or library_file(frame.f_code.co_filename)):
@@ -364,6 +379,22 @@ class Worker(Member):
     def deadlocked(self) -> bool:
         """True when every thread of the group waits for another one, with no wake time."""
         return self.grouped and not self._outstanding and self.wake_time() is None
+
+    def thread_states(self) -> tuple[ThreadState, ...]:
+        """Each thread of the group now (empty while the component has no threads), as records."""
+        if not self._adopted:
+            return ()
+        epoch = self.step_epoch
+        states = []
+        for member in self.threads:
+            if member.ended and member.ended_in != epoch:
+                continue
+            pause = member.pause if member.state == "paused" else None
+            states.append(ThreadState(
+                member.label, member.state, pause.kind if pause else None, pause.seconds if pause else None,
+                pause.wake_at if pause else None, pause.file if pause else None, pause.line if pause else None,
+            ))
+        return tuple(states)
 
     def describe_threads(self) -> tuple[str, ...]:
         """Each thread of the group and where it is paused (empty while the component has no threads)."""

@@ -24,7 +24,7 @@ Load, step, look::
     %step 5
     %run_for 2h                # 90s, 30m, 2h, 1d, 1h30m...; a progress bar on long runs
     %run_until events >= 100
-    %runs   %events   %logs   %http   %steps   %storage
+    %runs   %events   %logs   %http   %steps   %threads   %storage
     %stop   %restart           # restart: a new instance on the same storage
     %debug_step                # post-mortem debugger on the last failing step
     sim                        # (or %panel) the control panel: buttons, clock, live tables

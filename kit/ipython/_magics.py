@@ -519,6 +519,15 @@ class KitMagics(Magics):
     @line_magic
     @magic_arguments.magic_arguments()
     @magic_arguments.argument("--sim", metavar="NAME", help="the simulation (default: the one loaded last)")
+    def threads(self, line: str = "") -> Any:
+        """%threads => The threads the component started and where each one is: state, what it waits for,
+        until when (virtual time), file and line. Empty while it started none."""
+        args = magic_arguments.parse_argstring(self.threads, line)
+        return self.session.simulation(args.sim).threads
+
+    @line_magic
+    @magic_arguments.magic_arguments()
+    @magic_arguments.argument("--sim", metavar="NAME", help="the simulation (default: the one loaded last)")
     def storage(self, line: str = "") -> Any:
         """%storage => What the current simulation's storage holds (its checkpoint): path -> content."""
         from kit._platform._records import thaw

@@ -97,7 +97,7 @@ class SimulationPanel(widgets.VBox):
         run_max_steps: the most steps one **Run for** click may run.
     """
 
-    TABS = ("Steps", "Events", "Runs", "Logs", "HTTP", "Storage", "Configuration", "Error")
+    TABS = ("Steps", "Threads", "Events", "Runs", "Logs", "HTTP", "Storage", "Configuration", "Error")
 
     def __init__(self, sim: Any, *, rows: int = 10, run_max_steps: int = 10_000) -> None:
         self.sim = sim
@@ -221,8 +221,10 @@ class SimulationPanel(widgets.VBox):
         logs = sim.logs
         http = sim.http
         steps = sim.steps
+        threads = sim.threads
         pages = {
             "Steps": table_html(steps, rows, "no step yet: press Step"),
+            "Threads": table_html(threads, rows, "the component started no thread"),
             "Events": table_html(events, rows, "no intake event yet"),
             "Runs": table_html(runs, rows, "no playbook run yet"),
             "Logs": table_html(logs, rows, "no log line yet"),
@@ -231,7 +233,7 @@ class SimulationPanel(widgets.VBox):
             "Configuration": self._configuration_html(),
             "Error": self._error_html(),
         }
-        counts = {"Steps": len(steps), "Events": len(events), "Runs": len(runs), "Logs": len(logs), "HTTP": len(http)}
+        counts = {"Steps": len(steps), "Threads": len(threads), "Events": len(events), "Runs": len(runs), "Logs": len(logs), "HTTP": len(http)}
         for index, name in enumerate(self.TABS):
             self.pages[name].value = pages[name]
             title = f"{name} ({counts[name]})" if name in counts else name

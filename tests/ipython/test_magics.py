@@ -333,7 +333,7 @@ def test_panel_buttons_step_and_refresh(ip):
     assert "2024-01-01T00:00:00Z" in panel.clock.value
     panel.step_button.click()
     assert "step 1" in panel.counter.value
-    assert panel.tabs.get_title(2) == "Runs (1)"
+    assert panel.tabs.get_title(3) == "Runs (1)"
     assert "tick-1" in panel.pages["Runs"].value
     panel.n_input.value = 5
     panel.step_n_button.click()
@@ -365,7 +365,7 @@ def test_panel_shows_a_failing_step(ip):
     assert "no step raised" in panel.pages["Error"].value
     panel.n_input.value = 2
     panel.step_n_button.click()
-    assert panel.tabs.get_title(7) == "Error ⚠"
+    assert panel.tabs.get_title(8) == "Error ⚠"
     assert "RuntimeError" in panel.pages["Error"].value and "Traceback" in panel.pages["Error"].value
     assert "tok-0123456789" not in panel.pages["Error"].value
 
@@ -552,3 +552,14 @@ def test_step_and_run_for_say_the_fix_for_bad_numbers(ip):
         ip.run_line_magic("run_for", "-1h")
     assert str(info.value) == "%run_for -1h: a duration cannot be negative; give e.g. %run_for 1h"
     assert ip.run_line_magic("step", "2")
+
+
+def test_threads_magic_shows_the_group(ip, tmp_path) -> None:
+    from tests.export.test_from_simulations import CONSUMERS
+
+    (tmp_path / "streams.py").write_text(CONSUMERS)
+    ip.run_line_magic("platform", "--start 2024-01-01T00:00:00Z")
+    ip.run_line_magic("load_component", f"{tmp_path / 'streams.py'}:StreamsConnector --config {{\"intake_key\": \"i\"}}")
+    ip.run_line_magic("step", "2")
+    frame = ip.run_line_magic("threads", "")
+    assert list(frame["thread"]) == ["main", "consumer-audit", "consumer-alerts"]

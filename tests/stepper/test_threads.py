@@ -975,3 +975,34 @@ def test_a_thread_pool_kept_at_module_level_serves_the_instance_after_a_restart(
     assert (second.status, second.errors, second.events) == ("paused", (), ['{"stream":"a","id":"a-0"}'])
     assert [c.thread for c in second.http] == ["shared_0"]
     assert sim.stop() == "stopped"
+
+
+def test_the_threads_of_a_group_are_a_table_the_magic_and_the_panel_show(tmp_path) -> None:
+    from kit._loader import import_file
+    from tests.export.test_from_simulations import CONSUMERS
+
+    (tmp_path / "streams.py").write_text(CONSUMERS)
+    code = import_file(tmp_path / "streams.py")
+    with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
+        sim = platform.load(code.StreamsConnector, {"intake_key": "i"})
+        assert sim.threads.empty and list(sim.threads.columns) == [
+            "thread", "state", "waits", "seconds", "wakes_at", "file", "line"
+        ]
+        sim.step(2)
+        threads = sim.threads
+        file = str(tmp_path / "streams.py")
+        assert threads.drop(columns=["seconds", "wakes_at"]).to_dict("records") == [
+            {"thread": "main", "state": "paused", "waits": "join", "file": file, "line": 24},
+            {"thread": "consumer-audit", "state": "paused", "waits": "sleep", "file": file, "line": 15},
+            {"thread": "consumer-alerts", "state": "paused", "waits": "sleep", "file": file, "line": 15},
+        ]
+        # the main thread waits for the others: no wake time of its own
+        assert threads["seconds"].isna().tolist() == [True, False, False]
+        assert threads["wakes_at"].isna().tolist() == [True, False, False]
+        assert threads["wakes_at"].iloc[1] == pd.Timestamp("2024-01-01T00:02:00Z")
+        from kit.ipython._panel import SimulationPanel
+
+        panel = SimulationPanel(sim)
+        panel.refresh(force=True)
+        assert "consumer-alerts" in panel.pages["Threads"].value
+        assert panel.tabs.get_title(1) == "Threads (3)"
