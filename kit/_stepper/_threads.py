@@ -55,6 +55,8 @@ def _member() -> Any:
 
 def _start(self: threading.Thread) -> None:
     member = _member()
+    if member is None and not self._started.is_set():  # type: ignore[attr-defined]
+        _inherit_context(self)
     if member is None or getattr(self, "_kit_member", None) is not None or self._started.is_set():  # type: ignore[attr-defined]
         return _real_start(self)  # (started twice: the standard library's RuntimeError)
     _use_group_work_queue(self)
@@ -71,6 +73,22 @@ def _start(self: threading.Thread) -> None:
         raise
     finally:
         contexts[ident] = context
+
+
+def _inherit_context(thread: threading.Thread) -> None:
+    """A thread started by a hosted action (a plain context, not a group member) runs in a context
+    of its own on the same clock and host: its HTTP goes to the platform, its sleeps are virtual."""
+    context = _contexts.get(_get_ident())
+    if context is None or context.host is None or type(context) is not _runtime.ThreadContext:
+        return
+    clock, host = context.clock, context.host
+    run = thread.run
+
+    def hosted_run() -> None:
+        with _runtime.ThreadContext(clock, host):
+            run()
+
+    thread.run = hosted_run  # type: ignore[method-assign]
 
 
 def _join(self: threading.Thread, timeout: float | None = None) -> None:

@@ -1006,3 +1006,42 @@ def test_the_threads_of_a_group_are_a_table_the_magic_and_the_panel_show(tmp_pat
         panel.refresh(force=True)
         assert "consumer-alerts" in panel.pages["Threads"].value
         assert panel.tabs.get_title(1) == "Threads (3)"
+
+
+def test_the_threads_an_action_starts_are_hosted_like_the_action() -> None:
+    from kit.action import Action
+
+    class FetchAll(Action):
+        def run(self, arguments: dict) -> dict:
+            def fetch(index: int) -> dict:
+                time.sleep(30)  # virtual, as the action's own sleeps
+                return requests.get(f"https://api.example.test/items/{index}", timeout=5).json()
+
+            with ThreadPoolExecutor(2) as pool:
+                items = list(pool.map(fetch, range(3)))
+            def elsewhere() -> None:
+                try:
+                    requests.get("https://elsewhere.example.test/", timeout=5)
+                except requests.ConnectionError:
+                    pass
+
+            worker = threading.Thread(target=elsewhere)
+            worker.start()
+            worker.join()
+            return {"items": items}
+
+    with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
+        for index in range(3):
+            platform.http.get(f"https://api.example.test/items/{index}", json={"id": index})
+        started = time.monotonic()
+        record = platform.run_action(FetchAll, {})
+        assert time.monotonic() - started < 5
+        assert (record.ok, record.results) == (True, {"items": [{"id": 0}, {"id": 1}, {"id": 2}]})
+        calls = platform.http_calls
+        assert sorted(calls["url"]) == [
+            "https://api.example.test/items/0", "https://api.example.test/items/1", "https://api.example.test/items/2",
+            "https://elsewhere.example.test/",
+        ]
+        # the unregistered URL reached no network: kit refused it and recorded the call
+        refused = calls[calls["url"] == "https://elsewhere.example.test/"]
+        assert refused["error"].iloc[0].startswith("kit: no fake response is registered for GET https://elsewhere.example.test/.")
