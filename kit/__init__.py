@@ -5,6 +5,10 @@ The SDK (same names and behaviour as ``sekoia_automation``)::
     from kit import Module, Trigger, Connector, Action, DefaultConnectorConfiguration
     from kit import storage, constants, checkpoint, exceptions
 
+Modules pinned below ``sekoia-automation-sdk`` 1.23 (``pydantic.v1`` models in the SDK)::
+
+    from kit.v1.connector import DefaultConnectorConfiguration
+
 The development kit::
 
     platform = kit.FakePlatform(start="2024-01-01T00:00:00Z")
