@@ -122,3 +122,47 @@ def test_workers_of_a_hosted_connector_push_on_the_virtual_clock(platform):
     assert list(events["thread"]) == ["Thread-1", "Thread-2"] * 3
     assert [t.isoformat()[11:19] for t in events["time"][::2]] == ["00:00:00", "00:00:05", "00:00:10"]
     sim.stop()
+
+
+def _config_scenario(config, monkeypatch):
+    monkeypatch.setenv("KIT_TEST_JSON", '{"a": 1}')
+    monkeypatch.setenv("KIT_TEST_B64", "eyJiIjogMn0=")
+    monkeypatch.setenv("KIT_TEST_TEXT", "plain")
+    try:
+        config.load_config("kit_test_missing")
+    except Exception as error:  # FileNotFoundError up to SDK 1.26, MissingConfigurationError since
+        missing = str(error)
+    return (
+        config.load_config("kit_test_json", "json"),
+        config.load_config("kit_test_b64", "json"),
+        config.load_config("kit_test_text"),
+        config.load_config("kit_test_missing", non_exist_ok=True),
+        missing,
+        hash(config.configuration) == hash("/symphony"),
+    )
+
+
+def test_config_reads_the_environment_as_the_real_one_outside_a_platform(monkeypatch):
+    from sekoia_automation import config as real
+
+    from kit import config
+
+    assert (
+        _config_scenario(config, monkeypatch)
+        == _config_scenario(real, monkeypatch)
+        == ({"a": 1}, {"b": 2}, "plain", None, "/symphony/kit_test_missing does not exist.", True)
+    )
+
+
+def test_config_of_a_hosted_component_asks_the_platform(platform):
+    cls = kit.load_component(f"{DATA / 'configs.py'}:ConfigReadingTrigger")
+    sim = platform.load(cls, configuration={"frequency": 5})
+    assert dict(sim.step().runs[0].event) == {
+        "configuration": {"frequency": 5},
+        "missing": (
+            "/symphony/no_such_key does not exist. (kit: this key is not set for ConfigReadingTrigger; pass it to "
+            "platform.load(...) if the component needs it)"
+        ),
+        "allowed": None,
+    }
+    sim.stop()
