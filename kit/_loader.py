@@ -160,7 +160,8 @@ def import_file(path: str | Path, *, fresh: bool = True) -> ModuleType:
     if fresh:
         _forget(finder.prefix)
     try:
-        return importlib.import_module(f"{finder.prefix}.{path.stem}")
+        with _metrics_replaced():
+            return importlib.import_module(f"{finder.prefix}.{path.stem}")
     except ComponentLoadError:
         raise
     except ModuleNotFoundError as error:
@@ -240,7 +241,8 @@ def _load_dotted(dotted: str, attribute: str) -> type:
     root = Path(locations[0]).parent if locations else Path(spec.origin).parent
     finder = _finder_for(root)
     _forget(finder.prefix)
-    module = importlib.import_module(f"{finder.prefix}.{dotted}")
+    with _metrics_replaced():
+        module = importlib.import_module(f"{finder.prefix}.{dotted}")
     return _pick_class(module, attribute, dotted)
 
 

@@ -3,6 +3,7 @@ helpers) on kit: the same names and behaviour, on the virtual clock and recorded
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -166,3 +167,131 @@ def test_config_of_a_hosted_component_asks_the_platform(platform):
         "allowed": None,
     }
     sim.stop()
+
+
+def _import_real(name):
+    """Import a fixture with the real SDK (a plain import, as its authors do); its metrics replace the ones of
+    the same name kit loaded earlier, as kit's loader does."""
+    import importlib
+    import sys
+
+    from kit._loader import _metrics_replaced
+
+    sys.path.insert(0, str(DATA))
+    try:
+        with _metrics_replaced():
+            return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(DATA))
+
+
+def _samples(module, key):
+    """The values of the fixture's metrics for one intake key, as the exporter would serve them."""
+    duration = module.FORWARD_EVENTS_DURATION.labels(intake_key=key)
+    return {
+        "collected": module.INCOMING_MESSAGES.labels(intake_key=key)._value.get(),
+        "forwarded": module.OUTCOMING_EVENTS.labels(intake_key=key)._value.get(),
+        "lag": module.EVENTS_LAG.labels(intake_key=key)._value.get(),
+        "observations": sum(bucket.get() for bucket in duration._buckets),
+        "duration": duration._sum.get(),
+    }
+
+
+def test_prometheus_metrics_match_the_real_sdk_and_are_recorded_on_the_virtual_clock(tmp_path, platform):
+    requests_mock = pytest.importorskip("requests_mock")
+    from sekoia_automation.module import Module as RealModule
+
+    real = _import_real("prometheus_users")
+    connector = real.MetricsConnector(module=RealModule(), data_path=tmp_path)
+    connector.configuration = {"intake_key": "real-key", "intake_server": "https://intake.test"}
+    connector.log = lambda *args, **kwargs: None
+    with requests_mock.Mocker() as mock:
+        mock.post("https://intake.test/batch", json={"event_ids": ["1", "2"]})
+        connector.forward(1)
+        connector.forward(2)
+    real_samples = _samples(real, "real-key")
+
+    cls = kit.load_component(f"{DATA / 'prometheus_users.py'}:MetricsConnector")
+    sim = platform.load(cls, configuration={"intake_key": "kit-key"})
+    sim.step(4)  # two trips, each paused once in the middle (sleep(0.2)) and once at the end (sleep(60))
+    kit_samples = _samples(__import__("sys").modules[cls.__module__], "kit-key")
+    assert (
+        {k: v for k, v in kit_samples.items() if k != "duration"}
+        == {k: v for k, v in real_samples.items() if k != "duration"}
+        == {"collected": 3.0, "forwarded": 3.0, "lag": 20.0, "observations": 2.0}
+    )
+    assert real_samples["duration"] >= 0.4  # measured on the real clock
+    assert kit_samples["duration"] == pytest.approx(0.4, abs=1e-6)  # on the virtual clock
+
+    metrics = sim.metrics
+    assert list(metrics.columns) == [
+        "step",
+        "time",
+        "component",
+        "thread",
+        "metric",
+        "type",
+        "operation",
+        "value",
+        "labels",
+    ]
+    rows = [
+        (
+            r.step,
+            r.time.strftime("%H:%M:%S.%f")[:12],
+            r.thread,
+            r.metric,
+            r.type,
+            r.operation,
+            round(r.value, 6),
+            r.labels,
+        )
+        for r in metrics.itertuples()
+    ]
+    key = {"intake_key": "kit-key"}
+    assert rows == [
+        (1, "00:00:00.000", "main", "kit_test_module_collected_messages", "counter", "inc", 1.0, key),
+        (2, "00:00:00.200", "main", "kit_test_module_forwarded_events", "counter", "inc", 1.0, key),
+        (2, "00:00:00.200", "main", "kit_test_module_events_lags", "gauge", "set", 10.0, key),
+        (2, "00:00:00.200", "main", "kit_test_module_forward_events_duration", "histogram", "observe", 0.2, key),
+        (3, "00:01:00.200", "main", "kit_test_module_collected_messages", "counter", "inc", 2.0, key),
+        (4, "00:01:00.400", "main", "kit_test_module_forwarded_events", "counter", "inc", 2.0, key),
+        (4, "00:01:00.400", "main", "kit_test_module_events_lags", "gauge", "set", 20.0, key),
+        (4, "00:01:00.400", "main", "kit_test_module_forward_events_duration", "histogram", "observe", 0.2, key),
+    ]
+    assert platform.metrics.equals(metrics)
+    # the exporter started by run() listens on no port: its thread waits until it is stopped
+    assert sim.last.threads == ("main: sleep(60) (prometheus_users.py:59)", "Thread-1: wait()")
+    sim.stop()
+
+
+def test_metric_records_are_immutable(platform):
+    cls = kit.load_component(f"{DATA / 'prometheus_users.py'}:MetricsConnector")
+    sim = platform.load(cls, configuration={"intake_key": "k"})
+    sim.step()
+    record = sim._host.metrics[0]
+    with pytest.raises(AttributeError):
+        record.value = 2.0
+    with pytest.raises(TypeError) as error:
+        record.labels["intake_key"] = "other"
+    assert str(error.value) == (
+        "recorded data is read-only; copy it to change it: dict(value), or json.loads(json.dumps(value)) for "
+        "nested data"
+    )
+    assert json.dumps(record.labels) == '{"intake_key": "k"}'
+    sim.stop()
+
+
+def test_the_prometheus_exporter_binds_no_port():
+    from kit.metrics import PrometheusExporterThread, make_exporter
+
+    exporter = make_exporter(PrometheusExporterThread, 8010)
+    assert exporter.listening_address == ("0.0.0.0", 8010) and exporter.daemon
+    from prometheus_client import REGISTRY
+
+    assert exporter.httpd.registry is REGISTRY
+    exporter.start()
+    assert exporter.is_alive()
+    exporter.stop()
+    exporter.join(5)
+    assert not exporter.is_alive()

@@ -136,6 +136,16 @@ def http_table(hosts: Iterable[Any]) -> pd.DataFrame:
     ]))
 
 
+def metrics_table(hosts: Iterable[Any]) -> pd.DataFrame:
+    """Prometheus metric changes: step, time, component, metric, type, operation, value, labels."""
+    records = sorted((r for host in hosts for r in host.metrics), key=lambda r: (r.time, r.step))
+    return _frame(records, _with_thread(records, [
+        ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
+        ("metric", "metric", object), ("type", "type", object), ("operation", "operation", object),
+        ("value", "value", "float64"), ("labels", lambda r: dict(r.labels), object),
+    ]))
+
+
 def steps_table(reports: Iterable[Any]) -> pd.DataFrame:
     """One row per step: number, status, start, end, pause, [threads,] counts and error.
 
