@@ -295,3 +295,114 @@ def test_the_prometheus_exporter_binds_no_port():
     exporter.stop()
     exporter.join(5)
     assert not exporter.is_alive()
+
+
+@pytest.fixture
+def restored_logging():
+    """init_logging changes the process's logging (root handlers and level, every logger, loguru's sinks):
+    put it back afterwards."""
+    import logging
+    import sys
+
+    from loguru import logger
+
+    from kit import _runtime
+    from kit._platform import _loguru
+
+    _runtime.install()  # kit's capture of logging records is part of what is put back
+    root = logging.getLogger()
+    saved_root = (list(root.handlers), root.level)
+    saved = {
+        name: (list(lg.handlers), lg.propagate)
+        for name, lg in logging.root.manager.loggerDict.items()
+        if isinstance(lg, logging.Logger)
+    }
+    yield
+    root.handlers[:] = saved_root[0]
+    root.setLevel(saved_root[1])
+    for name, (handlers, propagate) in saved.items():
+        lg = logging.getLogger(name)
+        lg.handlers[:] = handlers
+        lg.propagate = propagate
+    logger.remove()
+    logger.add(sys.stderr)
+    _loguru._added = False
+
+
+def _without_time(output):
+    """Printed loguru lines without their time (``2024-01-01 00:00:00.000``)."""
+    return [line[23:] if line[:4].isdigit() else line for line in output.splitlines()]
+
+
+def _loguru_scenario(config, capsys):
+    import logging
+
+    from loguru import logger
+
+    config.init_logging(config.LoggingConfig(log_lvl="info"))
+    logging.getLogger("kit_test.scenario").info("from logging %s", "module")
+    logging.getLogger("kit_test.scenario").debug("below the level")
+    logger.bind(payload={"a": [1, 2]}).debug("with payload")
+    logger.warning("plain {}", "loguru")
+    root = logging.getLogger()
+    lines = _without_time(capsys.readouterr().out)
+    return lines, [type(h).__name__ for h in root.handlers][:1], logging.getLevelName(root.level)
+
+
+def test_init_logging_behaves_as_the_real_one_outside_a_platform(restored_logging, capsys):
+    import sekoia_automation.loguru.config as real
+
+    from kit.loguru import config
+
+    expected = (
+        [
+            " | INFO  | from logging module",
+            " | DEBUG | with payload",
+            "{'a': [1, 2]}",
+            " | WARNING | plain loguru",
+        ],
+        ["InterceptHandler"],
+        "INFO",
+    )
+    assert _loguru_scenario(real, capsys) == expected
+    assert _loguru_scenario(config, capsys) == expected
+    with pytest.raises(ValueError) as error:
+        config.LoggingConfig(log_lvl="loud")
+    assert "Incorrect log lvl variable loud" in str(error.value)
+    assert config.LoggingConfig().model_dump() == real.LoggingConfig().model_dump()
+
+
+def test_loguru_lines_of_a_hosted_component_are_recorded_once(restored_logging, capsys, platform):
+    from kit.loguru.config import init_logging
+
+    cls = kit.load_component(f"{DATA / 'loguru_users.py'}:LoguruTrigger")
+    init_logging()  # as the module's main.py does before module.run()
+    sim = platform.load(cls, configuration={})
+    sim.step(2)
+    logs = sim.logs
+    rows = [(r.step, r.level, r.message, r.source, r.sent) for r in logs.itertuples()]
+    payload = "{'users': [{'age': 87, 'name': 'Nick'}]}"
+    assert rows == [
+        (1, "info", 'fetched 1 alerts - Context: {"count": 1}', "loguru", False),
+        (1, "debug", f'users payload - Context: {{"payload": "{payload}"}}', "loguru", False),
+        (1, "warning", "slow page 1", "logging:kit_test.loguru_users", False),
+        (2, "info", 'fetched 2 alerts - Context: {"count": 2}', "loguru", False),
+        (2, "debug", f'users payload - Context: {{"payload": "{payload}"}}', "loguru", False),
+        (2, "warning", "slow page 2", "logging:kit_test.loguru_users", False),
+    ]
+    # and printed on the output, as the container would
+    out = _without_time(capsys.readouterr().out)
+    assert out[:4] == [" | INFO  | fetched 1 alerts", " | DEBUG | users payload", payload, " | WARNING | slow page 1"]
+    sim.stop()
+
+
+def test_loguru_lines_are_recorded_without_init_logging(restored_logging, platform):
+    cls = kit.load_component(f"{DATA / 'loguru_users.py'}:LoguruTrigger")
+    sim = platform.load(cls, configuration={})
+    sim.step()
+    assert [(r.level, r.source) for r in sim.logs.itertuples()] == [
+        ("info", "loguru"),
+        ("debug", "loguru"),
+        ("warning", "logging:kit_test.loguru_users"),
+    ]
+    sim.stop()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from kit import _runtime
-from kit._platform import _metrics
+from kit._platform import _loguru, _metrics
 from kit._platform._intake import IntakeRecorder
 from kit._platform._records import (
     ActionRecord,
@@ -106,6 +106,7 @@ class ComponentHost:
         self.signal_handlers: dict[int, Any] = {}
         self._lock = threading.Lock()
         _metrics.install_if_imported()
+        _loguru.install_if_imported()
 
     # -- helpers -----------------------------------------------------------------
     def _now(self) -> float:
