@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -404,5 +405,191 @@ def test_loguru_lines_are_recorded_without_init_logging(restored_logging, platfo
         ("info", "loguru"),
         ("debug", "loguru"),
         ("warning", "logging:kit_test.loguru_users"),
+    ]
+    sim.stop()
+
+
+TOKEN_URL = "https://api.acme.test/oauth/token"
+ALERTS_URL = "https://api.acme.test/alerts"
+
+
+class _AcmeApi(BaseHTTPRequestHandler):
+    """The API of the HTTP fixture on a local port, for the real SDK: a token, then a 429, then alerts."""
+
+    calls: list = []
+
+    def _answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.calls.append(("POST", self.path, None))
+        self._answer(200, {"access_token": "tok-1", "expires_in": 90})
+
+    def do_GET(self):
+        status = 429 if not any(c[0] == "GET" for c in self.calls) else 200
+        self.calls.append(("GET", self.path, self.headers["Authorization"]))
+        self._answer(status, {"alerts": [] if status == 429 else [{"id": 1}]})
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_aio_http_client_and_token_refresher_match_the_real_sdk(platform, monkeypatch):
+    import asyncio
+
+    pytest.importorskip("aiohttp")
+    real = _import_real("http_clients")
+    real_sleep = asyncio.sleep
+    sleeps = []
+
+    async def recorded_sleep(delay, result=None):
+        sleeps.append(delay)
+        if delay > 10:  # the token refresher's wait for the token's end: until it is cancelled
+            return await real_sleep(delay, result)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AcmeApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api = f"http://127.0.0.1:{server.server_address[1]}"
+
+    async def two_trips():
+        client = real.AcmeClient(real.AcmeTokenRefresher("acme-id", "acme-secret", api))
+        try:
+            return [await client.alerts(), await client.alerts()]
+        finally:
+            await client.close()
+
+    _AcmeApi.calls = []
+    monkeypatch.setattr(asyncio, "sleep", recorded_sleep)
+    try:
+        real_results = asyncio.run(two_trips())
+    finally:
+        monkeypatch.undo()
+        server.shutdown()
+        server.server_close()
+    assert real_results == [(200, [{"id": 1}]), (200, [{"id": 1}])]
+    assert _AcmeApi.calls == [
+        ("POST", "/oauth/token", None),
+        ("GET", "/alerts", "Bearer tok-1"),
+        ("GET", "/alerts", "Bearer tok-1"),
+        ("GET", "/alerts", "Bearer tok-1"),
+    ]
+    assert sleeps == [90, 2.0]  # the refresher's wait for the token's end (its task), the back-off after the 429
+
+    platform.http.post(TOKEN_URL, json={"access_token": "tok-1", "expires_in": 90})
+    platform.http.get(ALERTS_URL, status=429, json={"alerts": []})
+    platform.http.get(ALERTS_URL, json={"alerts": [{"id": 1}]})
+    cls = kit.load_component(f"{DATA / 'http_clients.py'}:AcmeConnector")
+    sim = platform.load(cls, configuration={"intake_key": "k"})
+    sim.step(4)
+    calls = [(r.step, r.time.strftime("%H:%M:%S"), r.method, r.url, r.status) for r in sim.http.itertuples()]
+    assert calls == [
+        (1, "00:00:00", "POST", TOKEN_URL, 200),
+        (1, "00:00:00", "GET", ALERTS_URL, 429),
+        (2, "00:00:02", "GET", ALERTS_URL, 200),  # after the back-off, on the virtual clock
+        (3, "00:01:02", "GET", ALERTS_URL, 200),
+        (4, "00:01:30", "POST", TOKEN_URL, 200),  # the refresher's task, when the token ends
+    ]
+    assert list(sim.events["raw"]) == ["200 alert 1", "200 alert 1"]
+    assert list(sim.steps["paused_at"]) == [
+        "sleep(2) (http_clients.py:48)",
+        "sleep(60) (http_clients.py:65)",
+        "sleep(28)",
+        "sleep(32) (http_clients.py:65)",
+    ]
+    # the bearer token was sent (and is masked in the records, as every Authorization header)
+    assert [dict(r.request_headers).get("Authorization") for r in sim._host.http] == [None, "***", "***", "***", None]
+    sim.stop()
+
+
+def test_the_token_of_a_refresher_expires_on_the_virtual_clock(platform):
+    from kit.http.aio.token_refresher import RefreshedToken
+
+    from pydantic import BaseModel
+
+    class Token(BaseModel):
+        value: str
+
+    def check():
+        token = RefreshedToken[Token](token=Token(value="t"), created_at=int(time.time()), ttl=60)
+        valid = [token.is_valid()]
+        time.sleep(61)
+        valid.append(token.is_valid())
+        time.sleep(1)
+        valid.append(token.is_expired())
+        return valid
+
+    from kit.trigger import Trigger
+
+    class Checking(Trigger):
+        def run(self):
+            self.send_event("checked", {"valid": check()})
+            time.sleep(3600)
+
+    sim = platform.load(Checking, configuration={})
+    sim.step(3)  # the two sleeps of check(), then the send_event
+    # valid 61 s after its creation (the real SDK allows one second), expired at 62 s
+    assert [dict(r.event) for r in sim.run_records] == [{"valid": [True, True, True]}]
+    sim.stop()
+
+
+def test_the_aio_http_helpers_of_sdk_1_19_work_with_pydantic_v1_tokens(tmp_path, platform):
+    """The repository's modules pinning SDK < 1.20 import HttpClient and GenericTokenRefresher from
+    sekoia_automation.aio.helpers.http, with pydantic.v1 token models (SDK 1.27, installed here, has them no more)."""
+    source = (
+        "import asyncio, time\n"
+        "from pydantic.v1 import BaseModel\n"
+        "from sekoia_automation.aio.connector import AsyncConnector\n"
+        "from sekoia_automation.aio.helpers.http.http_client import HttpClient\n"
+        "from sekoia_automation.aio.helpers.http.token_refresher import GenericTokenRefresher, RefreshedToken\n"
+        "class Token(BaseModel):\n"
+        "    token: str\n"
+        "    expiresIn: int\n"
+        "class Refresher(GenericTokenRefresher[RefreshedToken[Token]]):\n"
+        "    async def get_token(self):\n"
+        "        async with self.session().post('https://api.acme.test/auth') as response:\n"
+        "            token = Token(**await response.json())\n"
+        "        return RefreshedToken(token=token, created_at=int(time.time()), ttl=token.expiresIn)\n"
+        "class Client(HttpClient):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.set_rate_limit(max_rate=1, time_period=10)\n"
+        "        self.refresher = Refresher()\n"
+        "    async def alerts(self):\n"
+        "        async with self.refresher.with_access_token() as token:\n"
+        "            async with self.session() as session:\n"
+        "                headers = {'x-token': token.token.token}\n"
+        "                async with session.get('https://api.acme.test/alerts', headers=headers) as response:\n"
+        "                    return await response.json()\n"
+        "class OldConnector(AsyncConnector):\n"
+        "    async def async_run(self):\n"
+        "        client = Client()\n"
+        "        while self.running:\n"
+        "            await self.push_data_to_intakes([str(a) for a in await client.alerts()])\n"
+        "        await client.refresher.close()\n"
+    )
+    path = tmp_path / "old_sdk_client.py"
+    path.write_text(source)
+    platform.http.post("https://api.acme.test/auth", json={"token": "t-1", "expiresIn": 3600})
+    platform.http.get("https://api.acme.test/alerts", json=[1, 2])
+    sim = platform.load(kit.load_component(f"{path}:OldConnector"), configuration={"intake_key": "k"})
+    sim.run_for(seconds=25)
+    # the rate limiter (1 per 10 s) paces the loop on the virtual clock
+    assert [t.strftime("%H:%M:%S") for t in sim.events["time"]] == [
+        "00:00:00",
+        "00:00:00",
+        "00:00:10",
+        "00:00:10",
+        "00:00:20",
+        "00:00:20",
+    ]
+    assert [(r.method, r.url) for r in sim.http.itertuples()][:2] == [
+        ("POST", "https://api.acme.test/auth"),
+        ("GET", "https://api.acme.test/alerts"),
     ]
     sim.stop()
