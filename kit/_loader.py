@@ -366,7 +366,7 @@ def _metrics_replaced() -> Iterator[None]:
     (a notebook re-runs its load cell; about half of the repository's modules define metrics)."""
     # only a registry imported by an earlier load can hold a metric of the same name
     registry = getattr(sys.modules.get("prometheus_client.registry"), "REGISTRY", None)
-    if registry is None:
+    if registry is None or "register" in vars(registry):  # (or replaced already: a load within a load)
         yield
         return
     register = registry.register
