@@ -25,20 +25,28 @@ TOP_LEVEL = {
 }
 SUBMODULES = {
     "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
-    "account_validator",
-    "aio",
+    "account_validator", "aio", "config", "timer", "metrics", "loguru", "http",
 }
-# the modules of sekoia_automation.aio kit implements (under kit.aio)
-AIO_MODULES = {
-    "aio", "aio.connector", "aio.helpers", "aio.helpers.files", "aio.helpers.files.utils", "aio.helpers.files.csv",
-    "aio.helpers.http", "aio.helpers.http.utils",
+# the modules kit implements of each sekoia_automation package (under the same names in kit)
+PACKAGES = {
+    "aio": {
+        "aio", "aio.connector", "aio.helpers", "aio.helpers.files", "aio.helpers.files.utils",
+        "aio.helpers.files.csv", "aio.helpers.http", "aio.helpers.http.utils",
+        # SDK < 1.20 (the modules of the repository pin 1.13 to 1.22)
+        "aio.helpers.http.http_client", "aio.helpers.http.token_refresher",
+    },
+    "connector": {"connector", "connector.workers"},
+    "helpers": {"helpers", "helpers.timestepper"},
+    "metrics": {"metrics", "metrics.base", "metrics.prometheus"},
+    "loguru": {"loguru", "loguru.config", "loguru.formatters", "loguru.handlers"},
+    "http": {
+        "http", "http.http_client", "http.retry", "http.rate_limiter", "http.aio", "http.aio.http_client",
+        "http.aio.token_refresher",
+    },
 }
-# what sekoia_automation has and kit does not implement
+# what sekoia_automation has and kit does not implement, and why
 UNSUPPORTED = {
     "asset_connector": "asset connectors are not implemented by kit",
-    "http": "sekoia_automation.http clients are not implemented by kit; use requests",
-    "metrics": "Prometheus metrics are not implemented by kit",
-    "loguru": "sekoia_automation.loguru is not implemented by kit",
 }
 KIT_ONLY = {
     "FakePlatform", "Simulation", "StepReport", "StepTimeout", "SimulationEnded", "VirtualClock", "KitWarning",
@@ -75,22 +83,22 @@ def _to_kit(module: str, sdk_v1_models: bool = False) -> str:
     if sdk_v1_models and parts[1:] == ["connector"]:
         # the SDK before 1.23 has a pydantic.v1 DefaultConnectorConfiguration
         return "kit.v1.connector"
-    if len(parts) > 1 and parts[1] in UNSUPPORTED:
+    if len(parts) == 1:
+        return "kit"
+    if parts[1] in UNSUPPORTED:
         raise ImportRewriteError(f"import of {module}: {UNSUPPORTED[parts[1]]}")
-    if len(parts) > 1 and parts[1] == "connector" and len(parts) > 2:
-        raise ImportRewriteError(f"import of {module}: only sekoia_automation.connector itself is implemented by kit")
-    if len(parts) > 1 and parts[1] not in SUBMODULES:
+    if parts[1] not in SUBMODULES:
         raise ImportRewriteError(
-            f"import of {module}: kit implements {', '.join(sorted(SUBMODULES))} of sekoia_automation, not "
-            f"{parts[1]}"
+            f"import of {module}: sekoia_automation.{parts[1]} is not implemented by kit (kit implements "
+            f"{', '.join(sorted(SUBMODULES))} of sekoia_automation)"
         )
-    if parts[1:2] == ["aio"] and ".".join(parts[1:]) not in AIO_MODULES:
+    path = ".".join(parts[1:])
+    implemented = PACKAGES.get(parts[1])
+    if implemented is not None and path not in implemented:
         raise ImportRewriteError(
-            f"import of {module}: of sekoia_automation.aio, kit implements only "
-            f"{', '.join('sekoia_automation.' + m for m in sorted(AIO_MODULES))}"
+            f"import of {module}: {module} is not implemented by kit (of sekoia_automation.{parts[1]}, kit "
+            f"implements {', '.join('sekoia_automation.' + m for m in sorted(implemented))})"
         )
-    if len(parts) > 2 and parts[1] == "helpers" and parts[2] != "timestepper":
-        raise ImportRewriteError(f"import of {module}: kit implements sekoia_automation.helpers.timestepper only")
     return ".".join(["kit", *parts[1:]])
 
 

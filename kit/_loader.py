@@ -168,7 +168,8 @@ def import_file(path: str | Path, *, fresh: bool = True) -> ModuleType:
     if fresh:
         _forget(finder.prefix)
     try:
-        return importlib.import_module(f"{finder.prefix}.{path.stem}")
+        with _metrics_replaced():
+            return importlib.import_module(f"{finder.prefix}.{path.stem}")
     except ComponentLoadError:
         raise
     except ModuleNotFoundError as error:
@@ -248,7 +249,8 @@ def _load_dotted(dotted: str, attribute: str) -> type:
     root = Path(locations[0]).parent if locations else Path(spec.origin).parent
     finder = _finder_for(root)
     _forget(finder.prefix)
-    module = importlib.import_module(f"{finder.prefix}.{dotted}")
+    with _metrics_replaced():
+        module = importlib.import_module(f"{finder.prefix}.{dotted}")
     return _pick_class(module, attribute, dotted)
 
 
@@ -458,7 +460,7 @@ def _metrics_replaced() -> Iterator[None]:
     (a notebook re-runs its load cell; about half of the repository's modules define metrics)."""
     # only a registry imported by an earlier load can hold a metric of the same name
     registry = getattr(sys.modules.get("prometheus_client.registry"), "REGISTRY", None)
-    if registry is None:
+    if registry is None or "register" in vars(registry):  # (or replaced already: a load within a load)
         yield
         return
     register = registry.register

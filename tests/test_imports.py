@@ -80,14 +80,63 @@ def test_import_kit_among_other_modules():
 
 def test_parts_of_the_sdk_kit_does_not_implement_are_named():
     with pytest.raises(ImportRewriteError) as error:
-        rewrite_imports("from sekoia_automation.timer import RepeatedTimer\n", to="kit")
+        rewrite_imports("from sekoia_automation.typing import SupportedAuthentications\n", to="kit")
     assert str(error.value) == (
-        "import of sekoia_automation.timer: kit implements account_validator, action, aio, checkpoint, connector, constants, "
-        "exceptions, helpers, module, storage, trigger, utils of sekoia_automation, not timer"
+        "import of sekoia_automation.typing: sekoia_automation.typing is not implemented by kit (kit implements "
+        "account_validator, action, aio, checkpoint, config, connector, constants, exceptions, helpers, http, "
+        "loguru, metrics, module, storage, timer, trigger, utils of sekoia_automation)"
+    )
+    with pytest.raises(ImportRewriteError) as error:
+        rewrite_imports("from sekoia_automation.connector.metrics import MetricsMixin\n", to="kit")
+    assert str(error.value) == (
+        "import of sekoia_automation.connector.metrics: sekoia_automation.connector.metrics is not implemented by "
+        "kit (of sekoia_automation.connector, kit implements sekoia_automation.connector, "
+        "sekoia_automation.connector.workers)"
+    )
+    with pytest.raises(ImportRewriteError) as error:
+        rewrite_imports("import sekoia_automation.http.sync.http_client\n", to="kit")
+    assert str(error.value) == (
+        "import of sekoia_automation.http.sync.http_client: sekoia_automation.http.sync.http_client is not "
+        "implemented by kit (of sekoia_automation.http, kit implements sekoia_automation.http, "
+        "sekoia_automation.http.aio, sekoia_automation.http.aio.http_client, "
+        "sekoia_automation.http.aio.token_refresher, sekoia_automation.http.http_client, "
+        "sekoia_automation.http.rate_limiter, sekoia_automation.http.retry)"
+    )
+    with pytest.raises(ImportRewriteError) as error:
+        rewrite_imports("from sekoia_automation.asset_connector import AssetConnector\n", to="kit")
+    assert str(error.value) == (
+        "import of sekoia_automation.asset_connector: asset connectors are not implemented by kit"
     )
     assert rewrite_imports("from sekoia_automation.helpers.timestepper import TimeStepper\n", to="kit") == (
         "from kit.helpers.timestepper import TimeStepper\n"
     )
+
+
+def test_the_helper_modules_of_the_sdk_map_to_kit_both_ways():
+    source = (
+        "from sekoia_automation.timer import RepeatedTimer\n"
+        "from sekoia_automation.connector.workers import Worker, Workers\n"
+        "from sekoia_automation.metrics import PrometheusExporterThread, make_exporter\n"
+        "from sekoia_automation.loguru.config import init_logging\n"
+        "from sekoia_automation.http.aio.http_client import AsyncHttpClient\n"
+        "from sekoia_automation.http.aio.token_refresher import GenericTokenRefresher, RefreshedToken\n"
+        "from sekoia_automation.aio.helpers.http.http_client import HttpClient\n"
+        "from sekoia_automation import config\n"
+        "import sekoia_automation.config\n"
+    )
+    there = rewrite_imports(source, to="kit")
+    assert there == (
+        "from kit.timer import RepeatedTimer\n"
+        "from kit.connector.workers import Worker, Workers\n"
+        "from kit.metrics import PrometheusExporterThread, make_exporter\n"
+        "from kit.loguru.config import init_logging\n"
+        "from kit.http.aio.http_client import AsyncHttpClient\n"
+        "from kit.http.aio.token_refresher import GenericTokenRefresher, RefreshedToken\n"
+        "from kit.aio.helpers.http.http_client import HttpClient\n"
+        "from kit import config\n"
+        "import kit.config, kit as sekoia_automation\n"
+    )
+    assert rewrite_imports(there, to="sekoia_automation") == source
 
 
 def test_the_async_mode_maps_to_kit_aio_both_ways():
@@ -106,9 +155,10 @@ def test_the_async_mode_maps_to_kit_aio_both_ways():
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("from sekoia_automation.aio.helpers.other import x\n", to="kit")
     assert str(error.value) == (
-        "import of sekoia_automation.aio.helpers.other: of sekoia_automation.aio, kit implements only "
-        "sekoia_automation.aio, sekoia_automation.aio.connector, sekoia_automation.aio.helpers, "
-        "sekoia_automation.aio.helpers.files, sekoia_automation.aio.helpers.files.csv, "
+        "import of sekoia_automation.aio.helpers.other: sekoia_automation.aio.helpers.other is not implemented by "
+        "kit (of sekoia_automation.aio, kit implements sekoia_automation.aio, sekoia_automation.aio.connector, "
+        "sekoia_automation.aio.helpers, sekoia_automation.aio.helpers.files, sekoia_automation.aio.helpers.files.csv, "
         "sekoia_automation.aio.helpers.files.utils, sekoia_automation.aio.helpers.http, "
-        "sekoia_automation.aio.helpers.http.utils"
+        "sekoia_automation.aio.helpers.http.http_client, sekoia_automation.aio.helpers.http.token_refresher, "
+        "sekoia_automation.aio.helpers.http.utils)"
     )

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from kit import _runtime
+from kit._platform import _loguru, _metrics
 from kit._platform._intake import IntakeRecorder
 from kit._platform._records import (
     ActionRecord,
     HttpCall,
     LogRecord,
+    MetricRecord,
     RejectedEvent,
     RunRecord,
     StepError,
@@ -61,12 +63,15 @@ class ComponentHost:
         self.runs: list[RunRecord] = []
         self.logs: list[LogRecord] = []
         self.http: list[HttpCall] = []
+        self.metrics: list[MetricRecord] = []
         self.rejected: list[RejectedEvent] = []
         self.errors: list[tuple[int, StepError]] = []
         self.intake = IntakeRecorder(name, self._intake_warning, secrets)
         self.action_result: ActionRecord | None = None
         self.signal_handlers: dict[int, Any] = {}
         self._lock = threading.Lock()
+        _metrics.install_if_imported()
+        _loguru.install_if_imported()
 
     # -- helpers -----------------------------------------------------------------
     def _now(self) -> float:
@@ -180,6 +185,14 @@ class ComponentHost:
         previous = self.signal_handlers.get(signalnum, signal.SIG_DFL)
         self.signal_handlers[signalnum] = handler
         return previous
+
+    def record_metric(self, metric: str, type_: str, operation: str, value: float, labels: dict[str, str]) -> None:
+        """A Prometheus metric changed (see :mod:`kit._platform._metrics`)."""
+        record = MetricRecord(
+            self.name, self.step, utc(self._now()), metric, type_, operation, value, freeze(labels), self.thread()
+        )
+        with self._lock:
+            self.metrics.append(record)
 
     def record_http(self, call: HttpCall) -> None:
         with self._lock:

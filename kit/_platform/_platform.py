@@ -480,6 +480,14 @@ class FakePlatform:
         return _tables.http_table(self._hosts)
 
     @property
+    def metrics(self):
+        """Prometheus metric changes (``inc``, ``dec``, ``set``, ``observe``) of every hosted component, as a
+        DataFrame: kit records them instead of serving them on a port."""
+        from kit._platform import _tables
+
+        return _tables.metrics_table(self._hosts)
+
+    @property
     def actions(self):
         """Action runs, as a DataFrame."""
         from kit._platform import _tables

@@ -138,6 +138,26 @@ class HttpCall:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricRecord:
+    """One change of a Prometheus metric by a component (``inc``, ``dec``, ``set`` or ``observe``).
+
+    ``metric`` is the metric's full name (namespace and subsystem included, without a counter's
+    ``_total``), ``type`` its kind (``counter``, ``gauge``, ``histogram``, ``summary``), ``value`` the
+    amount given and ``labels`` the label values of the child it was called on.
+    """
+
+    component: str
+    step: int
+    time: datetime
+    metric: str
+    type: str
+    operation: str
+    value: float
+    labels: Mapping[str, str]
+    thread: str = ""  # the component's thread that made it ("" for a component without threads)
+
+
+@dataclass(frozen=True, slots=True)
 class RejectedEvent:
     """A ``send_event`` that did not start a run (it failed ``results_model``, or could not be sent)."""
 

@@ -159,6 +159,17 @@ def http_table(hosts: Iterable[Any]) -> pd.DataFrame:
     ])), _mask_of(hosts))
 
 
+def metrics_table(hosts: Iterable[Any]) -> pd.DataFrame:
+    """Prometheus metric changes: step, time, component, metric, type, operation, value, labels."""
+    hosts = list(hosts)
+    records = sorted((r for host in hosts for r in host.metrics), key=lambda r: (r.time, r.step))
+    return masked_frame(_frame(records, _with_thread(records, [
+        ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
+        ("metric", "metric", object), ("type", "type", object), ("operation", "operation", object),
+        ("value", "value", "float64"), ("labels", lambda r: dict(r.labels), object),
+    ])), _mask_of(hosts))
+
+
 def steps_table(reports: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """One row per step: number, status, start, end, pause, [threads,] counts and error.
 

@@ -481,6 +481,14 @@ class Simulation:
         return _tables.http_table([self._host])
 
     @property
+    def metrics(self):
+        """Prometheus metric changes (``inc``, ``dec``, ``set``, ``observe``) as a DataFrame: step, time,
+        component, metric, type, operation, value, labels."""
+        from kit._platform import _tables
+
+        return _tables.metrics_table([self._host])
+
+    @property
     def steps(self):
         """One row per step."""
         from kit._platform import _tables

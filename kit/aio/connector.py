@@ -9,8 +9,8 @@ and aiohttp calls are answered from ``platform.http`` and recorded in ``sim.http
 
 Differences from the real SDK, on purpose: :meth:`push_data_to_intakes` hands
 the events to the platform (serialised with the real rules and limits) instead
-of POSTing them; no Prometheus metrics.  aiohttp and aiolimiter are imported
-only when :meth:`session`/:meth:`get_rate_limiter` are used.
+of POSTing them; no connector metrics of the SDK itself (``MetricsMixin``).  aiohttp
+and aiolimiter are imported only when :meth:`session`/:meth:`get_rate_limiter` are used.
 """
 
 from __future__ import annotations

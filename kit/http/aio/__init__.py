@@ -1,0 +1,1 @@
+"""``AsyncHttpClient`` and ``GenericTokenRefresher``, as in ``sekoia_automation.http.aio``."""
