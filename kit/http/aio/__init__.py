@@ -1,1 +1,0 @@
-"""``AsyncHttpClient`` and ``GenericTokenRefresher``, as in ``sekoia_automation.http.aio``."""
