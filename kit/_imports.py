@@ -25,28 +25,24 @@ TOP_LEVEL = {
 }
 SUBMODULES = {
     "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
-    "account_validator", "aio", "config", "timer", "metrics", "loguru", "http",
+    "account_validator", "aio", "config", "timer", "metrics", "loguru",
 }
 # the modules kit implements of each sekoia_automation package (under the same names in kit)
 PACKAGES = {
     "aio": {
         "aio", "aio.connector", "aio.helpers", "aio.helpers.files", "aio.helpers.files.utils",
         "aio.helpers.files.csv", "aio.helpers.http", "aio.helpers.http.utils",
-        # SDK < 1.20 (the modules of the repository pin 1.13 to 1.22)
-        "aio.helpers.http.http_client", "aio.helpers.http.token_refresher",
     },
     "connector": {"connector", "connector.workers"},
     "helpers": {"helpers", "helpers.timestepper"},
     "metrics": {"metrics", "metrics.base", "metrics.prometheus"},
     "loguru": {"loguru", "loguru.config", "loguru.formatters", "loguru.handlers"},
-    "http": {
-        "http", "http.http_client", "http.retry", "http.rate_limiter", "http.aio", "http.aio.http_client",
-        "http.aio.token_refresher",
-    },
 }
 # what sekoia_automation has and kit does not implement, and why
 UNSUPPORTED = {
     "asset_connector": "asset connectors are not implemented by kit",
+    "http": "the SDK's HTTP clients (sekoia_automation.http) are not implemented by kit; use requests or aiohttp, "
+    "which kit answers from platform.http",
 }
 KIT_ONLY = {
     "FakePlatform", "Simulation", "StepReport", "StepTimeout", "SimulationEnded", "VirtualClock", "KitWarning",

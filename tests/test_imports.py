@@ -83,7 +83,7 @@ def test_parts_of_the_sdk_kit_does_not_implement_are_named():
         rewrite_imports("from sekoia_automation.typing import SupportedAuthentications\n", to="kit")
     assert str(error.value) == (
         "import of sekoia_automation.typing: sekoia_automation.typing is not implemented by kit (kit implements "
-        "account_validator, action, aio, checkpoint, config, connector, constants, exceptions, helpers, http, "
+        "account_validator, action, aio, checkpoint, config, connector, constants, exceptions, helpers, "
         "loguru, metrics, module, storage, timer, trigger, utils of sekoia_automation)"
     )
     with pytest.raises(ImportRewriteError) as error:
@@ -96,11 +96,8 @@ def test_parts_of_the_sdk_kit_does_not_implement_are_named():
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("import sekoia_automation.http.sync.http_client\n", to="kit")
     assert str(error.value) == (
-        "import of sekoia_automation.http.sync.http_client: sekoia_automation.http.sync.http_client is not "
-        "implemented by kit (of sekoia_automation.http, kit implements sekoia_automation.http, "
-        "sekoia_automation.http.aio, sekoia_automation.http.aio.http_client, "
-        "sekoia_automation.http.aio.token_refresher, sekoia_automation.http.http_client, "
-        "sekoia_automation.http.rate_limiter, sekoia_automation.http.retry)"
+        "import of sekoia_automation.http.sync.http_client: the SDK's HTTP clients (sekoia_automation.http) are not "
+        "implemented by kit; use requests or aiohttp, which kit answers from platform.http"
     )
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("from sekoia_automation.asset_connector import AssetConnector\n", to="kit")
@@ -118,9 +115,6 @@ def test_the_helper_modules_of_the_sdk_map_to_kit_both_ways():
         "from sekoia_automation.connector.workers import Worker, Workers\n"
         "from sekoia_automation.metrics import PrometheusExporterThread, make_exporter\n"
         "from sekoia_automation.loguru.config import init_logging\n"
-        "from sekoia_automation.http.aio.http_client import AsyncHttpClient\n"
-        "from sekoia_automation.http.aio.token_refresher import GenericTokenRefresher, RefreshedToken\n"
-        "from sekoia_automation.aio.helpers.http.http_client import HttpClient\n"
         "from sekoia_automation import config\n"
         "import sekoia_automation.config\n"
     )
@@ -130,9 +124,6 @@ def test_the_helper_modules_of_the_sdk_map_to_kit_both_ways():
         "from kit.connector.workers import Worker, Workers\n"
         "from kit.metrics import PrometheusExporterThread, make_exporter\n"
         "from kit.loguru.config import init_logging\n"
-        "from kit.http.aio.http_client import AsyncHttpClient\n"
-        "from kit.http.aio.token_refresher import GenericTokenRefresher, RefreshedToken\n"
-        "from kit.aio.helpers.http.http_client import HttpClient\n"
         "from kit import config\n"
         "import kit.config, kit as sekoia_automation\n"
     )
@@ -159,6 +150,5 @@ def test_the_async_mode_maps_to_kit_aio_both_ways():
         "kit (of sekoia_automation.aio, kit implements sekoia_automation.aio, sekoia_automation.aio.connector, "
         "sekoia_automation.aio.helpers, sekoia_automation.aio.helpers.files, sekoia_automation.aio.helpers.files.csv, "
         "sekoia_automation.aio.helpers.files.utils, sekoia_automation.aio.helpers.http, "
-        "sekoia_automation.aio.helpers.http.http_client, sekoia_automation.aio.helpers.http.token_refresher, "
         "sekoia_automation.aio.helpers.http.utils)"
     )
