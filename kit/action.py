@@ -40,6 +40,46 @@ def _validated_run(action: Any) -> Any:
         return run
 
 
+def _arguments_problem(action: type, error: Exception, arguments: Any) -> str | None:
+    """One line naming each bad argument, when ``error`` is the validation of ``run``'s arguments
+    (raised before ``run`` started); None for any other error."""
+    errors = getattr(error, "errors", None)
+    run = getattr(action, "run", None)
+    code = getattr(run, "__code__", None)
+    if not callable(errors) or code is None or type(error).__name__ != "ValidationError":
+        return None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return None  # raised inside run()
+        tb = tb.tb_next
+    parameter = next(iter(list(inspect.signature(run).parameters)[1:2]), None)
+    missing, wrong = [], []
+    for item in errors():
+        loc = [str(part) for part in item.get("loc", ())]
+        if loc and loc[0] in (parameter, "0", "__root__"):  # validate_call: (0, field) or (name, field)
+            loc = loc[1:]
+        name = ".".join(loc) or "(all)"
+        if str(item.get("type", "")).endswith("missing"):
+            missing.append(name)
+        else:
+            shown = f"={item['input']!r:.60}" if "input" in item else ""
+            wrong.append(f"{name!r}{shown}: {item.get('msg')}")
+    parts = []
+    if missing:
+        example = ", ".join(f"{name!r}: ..." for name in missing)
+        parts.append(
+            f"missing argument{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}; "
+            f"add {'them' if len(missing) > 1 else 'it'} to the arguments, e.g. {{{example}}}"
+        )
+    parts.extend(f"argument {text}" for text in wrong)
+    if isinstance(arguments, dict):
+        given = ", ".join(repr(key) for key in arguments) or "none"
+    else:
+        given = f"{arguments!r:.60}"
+    return f"{action.__name__}: " + "; ".join(parts) + f" (arguments given: {given})"
+
+
 class Action(ModuleItem):
     """A short program of a playbook: :meth:`run` takes arguments and returns results."""
 
@@ -50,6 +90,7 @@ class Action(ModuleItem):
         self._arguments: Any = None
         self._logs: list[dict] = []
         self._error: str | None = None
+        self._arguments_problem: str | None = None  # kit's short form of an arguments validation error
         self._results: Any = None
         self._outputs: dict[str, bool] = {}
         self._result_as_file = True
@@ -89,8 +130,9 @@ class Action(ModuleItem):
             self._ensure_data_path_set()
             self.set_task_as_running()
             self._results = self.run(self.arguments)
-        except Exception:
-            self._error = f"An unexpected error occurred: {traceback.format_exc()}"
+        except Exception as error:
+            self._error = f"An unexpected error occurred: {traceback.format_exc()}"  # as the real SDK reports it
+            self._arguments_problem = _arguments_problem(type(self), error, self._arguments)
         self.send_results()
 
     def set_task_as_running(self) -> None:

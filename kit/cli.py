@@ -321,6 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"kit {args.cmd}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except SyntaxError as exc:  # the user's file: where, and what, in one line
+        print(f"kit {args.cmd}: error: {exc.filename}:{exc.lineno}: {exc.msg}; fix the file and run again",
+              file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - report, don't dump a traceback on the user
         from kit._export._manifests import ExportError
 

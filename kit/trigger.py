@@ -35,6 +35,26 @@ from kit.utils import (
 )
 
 
+def _install_stop_handlers(stop: Any) -> None:
+    """SIGINT and SIGTERM call ``stop``, as the real SDK's ``Trigger.__init__`` sets them.
+
+    Only on the main thread (elsewhere ``signal.signal`` raises) and outside a notebook kernel (it
+    keeps its interrupt button); a component hosted by a kit platform has them recorded instead
+    (the platform's stop calls its SIGTERM handler).
+    """
+    import signal
+    import sys
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and hasattr(shell, "kernel"):
+        return
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 class Trigger(ModuleItem):
     """A daemon that starts playbook runs with :meth:`send_event`.
 
@@ -66,6 +86,7 @@ class Trigger(ModuleItem):
         self._critical_log_sent = False
         self._rate_limited_logs: dict[str, float] = {}
         self._logs: list[dict] = []
+        _install_stop_handlers(self.stop)
 
     # -- lifecycle ------------------------------------------------------------------
     def stop(self, *args: Any, **kwargs: Any) -> None:

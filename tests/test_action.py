@@ -41,8 +41,10 @@ def test_results_outputs_and_logs(platform):
 def test_arguments_failing_the_model_make_an_error_result(platform):
     record = platform.run_action(Lookup, {"limit": "x"})
     assert not record.ok
-    assert record.error.startswith("An unexpected error occurred: Traceback")
-    assert "ip\n  Field required" in record.error
+    assert record.error == (  # one line naming each argument (the SDK's error_message keeps the traceback)
+        "Lookup: missing argument 'ip'; add it to the arguments, e.g. {'ip': ...}; argument 'limit'='x': Input "
+        "should be a valid integer, unable to parse string as an integer (arguments given: 'limit')"
+    )
     assert record.results is None
 
 

@@ -179,3 +179,24 @@ def test_run_refuses_a_bad_http_file(tmp_path, capsys):
         f'kit run: error: --http {answers}: expected a JSON list of answers like [{{"method": "GET", '
         '"url": "https://...", "json": {...}}]\n'
     )
+
+
+def test_a_syntax_error_in_the_users_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import shutil
+
+    source = tmp_path / "comp.py"
+    source.write_text("import kit\nclass T(kit.Trigger)\n    def run(self): pass\n")
+    assert main(["export", str(source), "--to", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == f"kit export: error: {source}:2: expected ':'; fix the file and run again\n"
+    module = tmp_path / "Acme"
+    shutil.copytree(Path(__file__).parent / "data" / "modules" / "Acme", module)
+    broken = module / "acme_modules" / "trigger_alerts.py"
+    lines = len(broken.read_text().splitlines())
+    with broken.open("a") as handle:
+        handle.write("def broken(:\n")
+    assert main(["run", str(module), "alerts_trigger"]) == 2
+    assert capsys.readouterr().err == (
+        f"kit run: error: {broken}:{lines + 1}: invalid syntax; fix the file and run again\n"
+    )

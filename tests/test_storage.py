@@ -102,3 +102,46 @@ def test_assigning_data_storage_never_hides_a_hosted_components_folder(platform,
     finally:
         constants.DATA_STORAGE = original
     assert constants.DATA_STORAGE == "/symphony_data"
+
+
+def _kill_trials(trials, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    script = Path(__file__).with_name("kill_writer_trials.py")
+    done = subprocess.run(
+        [sys.executable, str(script), str(trials), str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_writers_killed_mid_write_leave_no_temp_file_after_the_next_open(tmp_path):
+    summary = _kill_trials(200, tmp_path)
+    assert summary["failures"] == []
+    assert summary["temp_files_left_by_kills"] > 20  # the kills did land mid-write
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["context.json"]
+
+
+@pytest.mark.slow
+def test_a_thousand_kill_9_trials_leave_no_temp_file(tmp_path):
+    summary = _kill_trials(1000, tmp_path)
+    assert summary["failures"] == []
+    assert summary["temp_files_left_by_kills"] > 100
+
+
+def test_a_temp_file_of_a_running_writer_is_kept(tmp_path):
+    # a write under way in another live process (here: this one's parent) is not disturbed
+    target = tmp_path / "context.json"
+    target.write_text("{}")
+    busy = tmp_path / f".context.json.kit-tmp-{os.getppid()}-abc"
+    stale = tmp_path / ".context.json.kit-tmp-999999999-abc"
+    busy.write_text("partial")
+    stale.write_text("partial")
+    with PersistentJSON("context.json", tmp_path):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == [busy.name, "context.json"]

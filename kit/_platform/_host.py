@@ -237,7 +237,9 @@ class ComponentHost:
         self._finish({"success": success}, {}, validator._error)
 
     def record_action_end(self, action: Any) -> None:
-        self._finish(action._results, dict(action._outputs), action._error)
+        # an arguments validation error reads as one line naming the arguments (the SDK's error_message
+        # keeps the real SDK's traceback)
+        self._finish(action._results, dict(action._outputs), action._arguments_problem or action._error)
 
     def _finish(self, results: Any, outputs: dict, error: str | None) -> None:
         self.action_result = ActionRecord(

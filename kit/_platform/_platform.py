@@ -80,7 +80,11 @@ class FakePlatform:
         self.secrets = Secrets()
         self._closed = False
         if str(rules_database) != ":memory:":
-            self.rules_engine  # reopen: rules, last_executed and counters resume now  # noqa: B018
+            try:
+                self.rules_engine  # reopen: rules, last_executed and counters resume now  # noqa: B018
+            except BaseException:
+                self.close()  # its temporary storage goes
+                raise
 
     # -- hosting --------------------------------------------------------------------
     def load(
@@ -214,6 +218,9 @@ class FakePlatform:
         module_obj._kit_host = host
         module_configuration = _as_data(module_configuration, "module_configuration")
         data = _as_data(data, role)
+        self._warn_unknown_keys(display, type(module_obj), module_configuration, "module_configuration")
+        if role == "configuration":
+            self._warn_unknown_keys(display, component, data, "configuration")
         host.secret_keys = self._collect_secrets(module_obj, module_configuration, component, role, data, secrets)
         with self._masking_errors():
             module_obj.configuration = module_configuration if module_configuration is not None else {}
@@ -605,6 +612,20 @@ class FakePlatform:
             for problem in mixed_pydantic(model):
                 self._warn(problem)
 
+    def _warn_unknown_keys(self, display: str, owner: type, data: Any, what: str) -> None:
+        """A KitWarning for the keys of ``data`` that ``owner``'s configuration model ignores (a typo?)."""
+        from kit.utils import get_annotation_for
+
+        model = get_annotation_for(owner, "configuration")
+        unknown, known = _ignored_keys(model, data)
+        if unknown:
+            listed = ", ".join(repr(key) for key in unknown)
+            verb = "are not fields" if len(unknown) > 1 else "is not a field"
+            self._warn(
+                f"{display}: {what}: {listed} {verb} of {model.__name__} (its fields: {', '.join(known) or 'none'}); "
+                "the real SDK ignores unknown keys without a word. Fix the spelling or remove the key."
+            )
+
     def _warn(self, message: str) -> None:
         message = self.secrets.text(message)
         self.warnings.append(message)
@@ -645,6 +666,27 @@ def _as_data(value: Any, what: str = "configuration") -> Any:
             f"{what}={{'api_key': '...'}}"
         )
     return value
+
+
+def _ignored_keys(model: Any, data: Any) -> tuple[list[str], list[str]]:
+    """The keys of ``data`` a pydantic ``model`` ignores (its extra setting is 'ignore'), and its field names."""
+    if not isinstance(model, type) or not isinstance(data, Mapping):
+        return [], []
+    fields = getattr(model, "model_fields", None)
+    if isinstance(fields, dict):  # pydantic v2
+        extra = model.model_config.get("extra")
+        aliases = {a for f in fields.values() for a in (f.alias, f.validation_alias) if isinstance(a, str)}
+    else:  # pydantic v1
+        fields = getattr(model, "__fields__", None)
+        if not isinstance(fields, dict):
+            return [], []
+        extra = getattr(getattr(model, "__config__", None), "extra", None)
+        extra = getattr(extra, "value", extra)
+        aliases = {f.alias for f in fields.values()}
+    if extra not in (None, "ignore"):
+        return [], []
+    known = set(fields) | aliases
+    return [key for key in data if key not in known], list(fields)
 
 
 def _kind(component: type) -> str:

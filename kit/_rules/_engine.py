@@ -725,6 +725,12 @@ class RulesEngine:
             if (type(ev) is tuple or isinstance(ev, list)) and 3 <= len(ev) <= 4:
                 checked.append(check(*ev))
             elif isinstance(ev, AbcMapping):
+                absent = [key for key in ("source", "target") if key not in ev]
+                if absent:
+                    raise TypeError(
+                        f"event {ev!r:.120} has no {' and no '.join(repr(key) for key in absent)}: give the client "
+                        "and the topic, e.g. {'type': ..., 'source': 'alice', 'target': 'news'} (None for none)"
+                    )
                 checked.append(check(ev.get("type"), ev.get("source"), ev.get("target"), ev.get("data")))
             else:
                 raise TypeError(f"cannot read event {ev!r}: give (type, source, target[, data]) or a mapping with those keys")

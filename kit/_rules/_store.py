@@ -72,16 +72,35 @@ _UPSERT_COUNTER = (
 )
 
 
+def _open_error(database: str, error: sqlite3.DatabaseError) -> Exception:
+    """What to tell when ``database`` cannot be opened as a rules database."""
+    folder = os.path.dirname(os.path.abspath(database))
+    if not os.path.isdir(folder):
+        return FileNotFoundError(
+            f"rules database {database!r}: the folder {folder} does not exist; create it or choose another path "
+            "(the default ':memory:' keeps the rules in memory)"
+        )
+    if os.path.isfile(database):
+        return ValueError(
+            f"rules database {database!r} is not an SQLite database ({error}): choose a new file name "
+            "(kit creates it) or a file a kit platform wrote"
+        )
+    return OSError(f"rules database {database!r} cannot be opened ({error}): choose a path kit can write to")
+
+
 class Store:
     """Thin wrapper over one ``sqlite3`` connection. The engine serialises access with its lock."""
 
     def __init__(self, database: str | os.PathLike[str], synchronous: str = "NORMAL") -> None:
         self.database = os.fspath(database)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly one engine call.
-        self.conn = sqlite3.connect(self.database, isolation_level=None, check_same_thread=False)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        if self.database != ":memory:" and not self.database.startswith("file::memory:"):
-            self.conn.execute("PRAGMA journal_mode = WAL")
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly one engine call.
+            self.conn = sqlite3.connect(self.database, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if self.database != ":memory:" and not self.database.startswith("file::memory:"):
+                self.conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as error:
+            raise _open_error(self.database, error) from None
         if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"synchronous={synchronous!r}: use 'NORMAL' (default), 'FULL', 'EXTRA' or 'OFF'")
         self.conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")

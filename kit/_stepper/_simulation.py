@@ -376,8 +376,10 @@ class Simulation:
         if worker.busy:
             worker.raise_in_thread()
             if not worker.resume(0.2):
-                # blocked in a system call: a socket it reads from can be shut down to wake it
+                # blocked in a system call: a socket it reads from can be shut down, a child it waits
+                # for killed, to wake it
                 worker.unblock_sockets()
+                worker.kill_processes()
         if worker.alive and not worker.resume(max(0.5, timeout / 2)):
             worker.state = "abandoned"
             self.platform._warn(

@@ -7,8 +7,11 @@ and ``Thread.is_alive`` (an adopted thread is done when its member is),
 ``Condition.wait_for``, ``Semaphore.acquire``, ``Queue.get`` and ``Queue.put`` (the
 standard library measures their timeouts on the real clock), and
 ``ThreadPoolExecutor`` (its work queue becomes one the group can wait on, also for a
-pool made outside the group), ``subprocess.Popen`` (the group's processes are killed
-when the simulation stops it) and, on Python 3.11, ``functools.cached_property`` (its
+pool made outside the group), ``subprocess.Popen`` and ``os.fork`` (the group's
+processes, each in a process group of its own, are killed with everything they started
+when the simulation stops the group, when the component ends and at the interpreter's
+exit), ``socket.socket`` (a stop shuts down the group's sockets to free a blocked
+read) and, on Python 3.11, ``functools.cached_property`` (its
 per-property lock becomes a group lock).  Each replacement looks at the calling thread
 first: on a thread no kit platform hosts it calls the original, so every other thread
 is untouched.
@@ -21,7 +24,9 @@ forever.
 
 from __future__ import annotations
 
+import os
 import queue as _queue_module
+import signal
 import threading
 import types
 import weakref
@@ -376,19 +381,119 @@ def _cached_property_get(self: Any, instance: Any, owner: Any = None) -> Any:
     return _real_cached_property_get(self, instance, owner)
 
 
+class ChildProcess:
+    """A process a group thread started (``subprocess.Popen`` or ``os.fork``), killed with the group.
+
+    kit starts it in a process group of its own (unless the component chose one), so what it
+    starts in turn (``sh -c``'s children, a forked worker's own children) is killed with it.
+    """
+
+    __slots__ = ("pid", "popen", "own_group")
+
+    def __init__(self, pid: int, popen: Any, own_group: bool) -> None:
+        self.pid = pid
+        self.popen = popen
+        self.own_group = own_group
+
+    def gone(self) -> bool:
+        """True when nothing of it runs any more (its process group, or the process, is empty)."""
+        if self.popen is not None and self.popen.poll() is None:
+            return False
+        try:
+            if self.own_group:
+                os.killpg(self.pid, 0)
+            elif self.popen is None:
+                return os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+            else:
+                return True
+        except (ProcessLookupError, ChildProcessError):
+            return True
+        except OSError:  # PermissionError: a member runs as another user
+            return False
+        return False
+
+    def kill(self) -> bool:
+        """SIGKILL it (its whole process group when it has its own) and reap it; False if it was gone."""
+        try:
+            if self.own_group:
+                os.killpg(self.pid, signal.SIGKILL)
+            elif self.popen is not None:
+                if self.popen.poll() is not None:
+                    return False
+                self.popen.kill()
+            else:
+                os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            return False
+        try:
+            if self.popen is not None:
+                self.popen.wait(timeout=2)
+            else:
+                os.waitpid(self.pid, 0)
+        except Exception:  # noqa: BLE001,S110 - reaped by someone else, or a zombie reaped later
+            pass
+        return True
+
+
+def _track(group: Any, child: ChildProcess) -> None:
+    processes = group.processes
+    if len(processes) >= 16:
+        processes[:] = [p for p in processes if not p.gone()]
+    processes.append(child)  # killed when the simulation stops the group
+    _groups_with_processes.add(group)
+
+
 def _popen_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    group = getattr(_contexts.get(_get_ident()), "group", None)
+    own_group = False
+    if group is not None and len(args) < 16:
+        if kwargs.get("start_new_session") or kwargs.get("process_group") == 0:
+            own_group = True
+        elif kwargs.get("process_group") is None:
+            kwargs["process_group"] = 0
+            own_group = True
     _real_popen_init(self, *args, **kwargs)
+    if group is not None:
+        _track(group, ChildProcess(self.pid, self, own_group))
+
+
+def _fork() -> int:
+    group = getattr(_contexts.get(_get_ident()), "group", None)
+    pid = _real_fork()
+    if group is None:
+        return pid
+    try:  # on both sides, so the group exists whichever runs first
+        os.setpgid(0 if pid == 0 else pid, 0 if pid == 0 else pid)
+    except OSError:
+        pass
+    if pid:
+        _track(group, ChildProcess(pid, None, True))
+    return pid
+
+
+def _socket_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    _real_socket_init(self, *args, **kwargs)
     group = getattr(_contexts.get(_get_ident()), "group", None)
     if group is not None:
-        processes = group.processes
-        if len(processes) >= 16:
-            processes[:] = [p for p in processes if p.returncode is None]  # waited for: nothing to kill
-        processes.append(self)  # killed when the simulation stops the group
+        group.sockets.add(self)  # shut down by Worker.unblock_sockets when a stop finds the group blocked
+
+
+def _kill_processes_at_exit() -> None:
+    for group in list(_groups_with_processes):
+        group.kill_processes()
+
+
+# The groups that started processes, for the interpreter's exit (a weak set: a group that is gone
+# has had its processes killed by its simulation's stop).
+_groups_with_processes: Any = weakref.WeakSet()
+_real_fork: Any = None
+_real_socket_init: Any = None
 
 
 def install() -> None:
     """Install the patches and register the component-side ``threading``/``queue`` modules (idempotent)."""
     global _installed, _real_executor_init, _real_popen_init, _real_cached_property_get, _Member, WorkerStopped
+    global _real_fork, _real_socket_init
     if _installed:
         return
     with _lock:
@@ -409,7 +514,9 @@ def install() -> None:
         threading.Semaphore.__enter__ = _semaphore_acquire  # type: ignore[method-assign]
         _queue_module.Queue.get = _queue_get  # type: ignore[method-assign]
         _queue_module.Queue.put = _queue_put  # type: ignore[method-assign]
+        import atexit
         import functools
+        import socket
         import subprocess
 
         if "lock" in vars(functools.cached_property(lambda _: None)):  # Python < 3.12
@@ -418,6 +525,11 @@ def install() -> None:
 
         _real_popen_init = subprocess.Popen.__init__
         subprocess.Popen.__init__ = _popen_init  # type: ignore[method-assign]
+        _real_fork = os.fork
+        os.fork = _fork
+        _real_socket_init = socket.socket.__init__
+        socket.socket.__init__ = _socket_init  # type: ignore[method-assign]
+        atexit.register(_kill_processes_at_exit)
         _real_executor_init = _pool.ThreadPoolExecutor.__init__
         _pool.ThreadPoolExecutor.__init__ = _executor_init  # type: ignore[method-assign]
         virtual_threading = _Module(threading, {"Lock": GroupLock, "RLock": GroupRLock})

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import threading
+import weakref
 from _thread import allocate_lock
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -218,7 +219,8 @@ class Worker(Member):
         self._names: dict[str, int] = {}
         self._name_counts: dict[str, int] = {}
         self._adopted = 0  # threads adopted so far
-        self.processes: list[Any] = []  # subprocess.Popen objects its threads made
+        self.processes: list[_threads.ChildProcess] = []  # the processes its threads started
+        self.sockets: weakref.WeakSet = weakref.WeakSet()  # the sockets its threads made
         self.closed_pools: list[Any] = []  # ThreadPoolExecutors kit shut down to end their idle workers
         self.step_epoch = 0  # counts the controller's resumes: a pause made in a step is due in a later one
 
@@ -434,8 +436,11 @@ class Worker(Member):
         if acquired:
             self._seen = self._pauses
             self._outstanding = False
-            if not self.alive and self.members:
-                self._end_members(timeout)
+            if not self.alive:
+                if self.members:
+                    self._end_members(timeout)
+                if self.processes:
+                    self.kill_processes()  # as the container's end would: nothing it started outlives it
         return acquired
 
     def _end_members(self, timeout: float | None) -> None:
@@ -474,18 +479,9 @@ class Worker(Member):
         self.closed_pools.clear()
 
     def kill_processes(self) -> int:
-        """Kill the processes the group's threads started that still run; how many."""
-        killed = 0
-        for process in self.processes:
-            if process.poll() is None:
-                process.kill()
-                killed += 1
-                try:
-                    process.wait(timeout=2)
-                except Exception:  # noqa: BLE001,S110 - a zombie is reaped by the next poll()
-                    pass
-        self.processes.clear()
-        return killed
+        """Kill the processes the group's threads started, with what they started; how many still ran."""
+        processes, self.processes = self.processes, []
+        return sum(child.kill() for child in processes)
 
     def request_stop(self) -> None:
         self._stop_requested = True
@@ -493,23 +489,26 @@ class Worker(Member):
             member._stop_requested = True
 
     def unblock_sockets(self) -> int:
-        """Shut down the sockets the running thread's frames hold, so a blocking call returns; how many."""
+        """Shut down the sockets the group's threads made and those the running thread's frames hold,
+        so a blocking call returns; how many."""
         import socket
 
+        candidates = list(self.sockets)
         frame = sys._current_frames().get(self.current_thread.ident or 0)
-        seen: set[int] = set()
-        count = 0
         while frame is not None:
             for value in list(frame.f_locals.values()):
-                for candidate in (value, getattr(value, "sock", None), getattr(value, "_sock", None)):
-                    if isinstance(candidate, socket.socket) and id(candidate) not in seen:
-                        seen.add(id(candidate))
-                        try:
-                            candidate.shutdown(socket.SHUT_RDWR)
-                            count += 1
-                        except OSError:
-                            pass
+                candidates.extend((value, getattr(value, "sock", None), getattr(value, "_sock", None)))
             frame = frame.f_back
+        seen: set[int] = set()
+        count = 0
+        for candidate in candidates:
+            if isinstance(candidate, socket.socket) and id(candidate) not in seen and candidate.fileno() != -1:
+                seen.add(id(candidate))
+                try:
+                    candidate.shutdown(socket.SHUT_RDWR)
+                    count += 1
+                except OSError:
+                    pass
         return count
 
     def raise_in_thread(self) -> None:

@@ -25,7 +25,7 @@ from posixpath import join as urljoin
 from typing import Any
 
 from kit import _runtime
-from kit.connector import Connector, DefaultConnectorConfiguration, EventType
+from kit.connector import Connector, DefaultConnectorConfiguration, EventType, check_batch
 from kit.module import Module
 
 
@@ -85,6 +85,7 @@ class AsyncConnector(Connector):
         installed); events are serialised and size-limited as
         :meth:`kit.Connector.push_events_to_intakes` does.
         """
+        check_batch(events, "push_data_to_intakes")
         self._last_events_time = _runtime.utcnow().replace(tzinfo=None)
         try:
             limiter = self.get_rate_limiter()

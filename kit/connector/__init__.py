@@ -23,6 +23,23 @@ from kit.utils import chunks
 EventType = dict[str, Any] | str | BaseModel
 
 
+def check_batch(events: Any, method: str) -> None:
+    """Refuse a batch that is one event instead of a list of them (its characters or keys would be pushed)."""
+    from collections.abc import Iterable, Mapping
+
+    if isinstance(events, (str, bytes, Mapping, BaseModel)) or not isinstance(events, Iterable):
+        if isinstance(events, Mapping):
+            what = "a dict (its keys would be pushed as events)"
+        elif isinstance(events, (str, bytes)):
+            what = f"{type(events).__name__} (its characters would be pushed as events)"
+        else:
+            what = type(events).__name__
+        raise TypeError(
+            f"{method}({events!r:.60}): events is a list of events (dicts, strings or models), got {what}; "
+            f"wrap a single event in a list: {method}([event])"
+        )
+
+
 class DefaultConnectorConfiguration(BaseModel):
     """The configuration every connector has: where and with which key events go."""
 
@@ -80,6 +97,7 @@ class Connector(Trigger):
         kit captures the batch when it is pushed and serialises it when it is
         first read or when the step ends.
         """
+        check_batch(events, "push_events_to_intakes")
         if not events:
             return []
         host = self._require_host("push_events_to_intakes")

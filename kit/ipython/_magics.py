@@ -299,6 +299,13 @@ class KitMagics(Magics):
         first = line.split()[0] if line.split() else ""
         if first.startswith("-") and first[1:2].isdigit():
             raise UsageError(f"%run_for {first}: a duration cannot be negative; give e.g. %run_for 1h")
+        words = line.split()
+        if len(words) > 1 and _UNIT_WORD.match(words[1]) and first.replace(".", "", 1).isdigit():
+            unit = words[1].lower()[0]
+            raise UsageError(
+                f"%run_for {first} {words[1]}: write the unit next to the number, e.g. %run_for {first}{unit} "
+                "(units: s, m, h, d; 1h30m works too)"
+            )
         args = magic_arguments.parse_argstring(self.run_for, line)
         seconds = parse_duration(_unquote(args.duration) or "")
         if args.progress and args.no_progress:
@@ -764,3 +771,7 @@ def _describe_failure(sim: Any, report: Any, error: Any) -> str:
                 text = text[:199] + "…"
             lines.append(f"  {name} = {text}")
     return "\n".join(lines)
+
+
+# "%run_for 2 hours": a unit written as a word, apart from its number
+_UNIT_WORD = re.compile(r"^(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?)$", re.IGNORECASE)

@@ -551,6 +551,11 @@ def test_step_and_run_for_say_the_fix_for_bad_numbers(ip):
     with pytest.raises(UsageError) as info:
         ip.run_line_magic("run_for", "-1h")
     assert str(info.value) == "%run_for -1h: a duration cannot be negative; give e.g. %run_for 1h"
+    with pytest.raises(UsageError) as info:
+        ip.run_line_magic("run_for", "2 hours")
+    assert str(info.value) == (
+        "%run_for 2 hours: write the unit next to the number, e.g. %run_for 2h (units: s, m, h, d; 1h30m works too)"
+    )
     assert ip.run_line_magic("step", "2")
 
 
