@@ -22,7 +22,6 @@ import io
 import socket
 import threading
 from typing import Any
-from urllib.parse import urlsplit
 
 from kit import _runtime
 
