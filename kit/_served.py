@@ -28,6 +28,7 @@ class _SDKAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def __init__(self, flavour: Flavour) -> None:
         self.flavour = flavour
+        self._kept: dict[str, tuple[Any, Any]] = {}  # module name -> the kit module's own spec and loader
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != "sekoia_automation" and not fullname.startswith("sekoia_automation."):
@@ -47,7 +48,7 @@ class _SDKAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             package.__getattr__ = lambda name: getattr(importlib.import_module("kit"), name)  # type: ignore[attr-defined]
             return package
         module = importlib.import_module(_to_kit(spec.name, self.flavour.sdk_v1_models))
-        self._kept = getattr(module, "__spec__", None), getattr(module, "__loader__", None)
+        self._kept[spec.name] = getattr(module, "__spec__", None), getattr(module, "__loader__", None)
         return module
 
     def exec_module(self, module: Any) -> None:
@@ -55,7 +56,7 @@ class _SDKAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.__path__ = []
             return
         # importlib gave the kit module our alias spec: put its own back
-        module.__spec__, module.__loader__ = self._kept
+        module.__spec__, module.__loader__ = self._kept.pop(module.__spec__.name)
 
 
 class _LocalPackages(importlib.abc.MetaPathFinder):
