@@ -568,3 +568,21 @@ def test_threads_magic_shows_the_group(ip, tmp_path) -> None:
     ip.run_line_magic("step", "2")
     frame = ip.run_line_magic("threads", "")
     assert list(frame["thread"]) == ["main", "consumer-audit", "consumer-alerts"]
+
+
+def test_a_pause_in_a_notebook_cell_names_the_cell(ip) -> None:
+    result = ip.run_cell(
+        "import time\n"
+        "from kit.trigger import Trigger\n"
+        "\n"
+        "class Napper(Trigger):\n"
+        "    def run(self):\n"
+        "        while self.running:\n"
+        "            time.sleep(600)\n",
+        store_history=True,
+    )
+    assert result.success
+    number = ip.execution_count - 1
+    ip.run_line_magic("load_component", "Napper")
+    report = ip.run_line_magic("step", "")
+    assert report.pause == f"sleep(600) (In [{number}], line 7)"
