@@ -84,22 +84,27 @@ class _DirectoryFinder(importlib.abc.MetaPathFinder):
             return spec
         if not fullname.startswith(self.prefix + "."):
             return None
-        parts = fullname[len(self.prefix) + 1 :].split(".")
-        base = self.root.joinpath(*parts)
-        if (base / "__init__.py").is_file():
-            loader = _RewritingLoader(fullname, str(base / "__init__.py"), self.local, self.read, self.flavour)
-            return importlib.util.spec_from_file_location(
-                fullname, str(base / "__init__.py"), loader=loader, submodule_search_locations=[str(base)]
-            )
-        if base.with_suffix(".py").is_file():
-            file = str(base.with_suffix(".py"))
-            loader = _RewritingLoader(fullname, file, self.local, self.read, self.flavour)
-            return importlib.util.spec_from_file_location(fullname, file, loader=loader)
-        if base.is_dir():  # namespace package
-            spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
-            spec.submodule_search_locations = [str(base)]
-            return spec
-        return None
+        base = self.root.joinpath(*fullname[len(self.prefix) + 1 :].split("."))
+        return source_spec(fullname, base, self.local, self.read, self.flavour)
+
+
+def source_spec(fullname: str, base: Path, local: dict[str, str], read: dict[str, str], flavour: Flavour) -> Any:
+    """The spec of ``fullname`` found at ``base`` (a package ``base/__init__.py``, a module
+    ``base.py`` or a namespace package ``base/``), imported with kit's rewrite; None if none."""
+    if (base / "__init__.py").is_file():
+        loader = _RewritingLoader(fullname, str(base / "__init__.py"), local, read, flavour)
+        return importlib.util.spec_from_file_location(
+            fullname, str(base / "__init__.py"), loader=loader, submodule_search_locations=[str(base)]
+        )
+    if base.with_suffix(".py").is_file():
+        file = str(base.with_suffix(".py"))
+        loader = _RewritingLoader(fullname, file, local, read, flavour)
+        return importlib.util.spec_from_file_location(fullname, file, loader=loader)
+    if base.is_dir():  # namespace package
+        spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+        spec.submodule_search_locations = [str(base)]
+        return spec
+    return None
 
 
 _finders: dict[str, _DirectoryFinder] = {}
@@ -312,11 +317,11 @@ class ModuleDirectory:
         schema = (manifest or {}).get(key)
         if not schema or configuration is None:
             return
+        from kit.action import Action
         from kit.utils import model_annotation, run_arguments_annotation
 
         cls = self.component(name)
-        is_action = hasattr(cls, "ARGUMENTS_FILE_NAME")
-        model = run_arguments_annotation(cls) if is_action else model_annotation(cls, "configuration")
+        model = run_arguments_annotation(cls) if issubclass(cls, Action) else model_annotation(cls, "configuration")
         _validate_schema(configuration, schema, f"{key} of {name} ({self.path.name})", secrets, model, cls.__name__)
 
     def check_module_configuration(self, configuration: Any, secrets: Any = None) -> None:
@@ -418,19 +423,19 @@ def _validate_schema(
     schema = {k: v for k, v in schema.items() if k != "secrets"}
     validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     errors = sorted(validator_cls(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
-    defaulted = []
+    defaulted: dict[str, Any] = {}  # field -> the model's default for it
     for error in list(errors):
         if error.validator == "required" and not error.absolute_path and isinstance(error.instance, dict):
-            missing = [n for n in error.validator_value if n not in error.instance]
-            if missing and all(_defaulted_by(model, n) is not _REQUIRED for n in missing):
+            defaults = {n: _defaulted_by(model, n) for n in error.validator_value if n not in error.instance}
+            if defaults and all(default is not _REQUIRED for default in defaults.values()):
                 errors.remove(error)
-                defaulted.extend(missing)
+                defaulted.update(defaults)
     if defaulted:
         import warnings
 
         from kit._platform._platform import KitWarning
 
-        fields = ", ".join(f"{n!r} (default {_defaulted_by(model, n)!r})" for n in defaulted)
+        fields = ", ".join(f"{n!r} (default {default!r})" for n, default in defaulted.items())
         warnings.warn(
             f"{what}: the manifest requires {fields}, which the configuration leaves out; {owner}'s model "
             "defaults it, so the runtime runs as kit does here, but the platform's configuration form will ask "

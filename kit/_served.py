@@ -33,12 +33,13 @@ class _SDKAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname != "sekoia_automation" and not fullname.startswith("sekoia_automation."):
             return None
+        target_name = None
         if fullname != "sekoia_automation":
             try:
-                _to_kit(fullname, self.flavour.sdk_v1_models)
+                target_name = _to_kit(fullname, self.flavour.sdk_v1_models)
             except ImportRewriteError as error:
                 raise ModuleNotFoundError(f"{error} (the SDK is served by kit: pytest --kit-sdk)", name=fullname) from None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=True, loader_state=target_name)
 
     def create_module(self, spec: Any) -> Any:
         if spec.name == "sekoia_automation":
@@ -47,7 +48,7 @@ class _SDKAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             package = types.ModuleType("sekoia_automation", "sekoia_automation, served by kit")
             package.__getattr__ = lambda name: getattr(importlib.import_module("kit"), name)  # type: ignore[attr-defined]
             return package
-        module = importlib.import_module(_to_kit(spec.name, self.flavour.sdk_v1_models))
+        module = importlib.import_module(spec.loader_state)
         self._kept[spec.name] = getattr(module, "__spec__", None), getattr(module, "__loader__", None)
         return module
 
@@ -77,20 +78,11 @@ class _LocalPackages(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
         if fullname.split(".")[0] not in self.names:
             return None
-        from kit._loader import _RewritingLoader
+        from kit._loader import source_spec
 
-        base = self.root.joinpath(*fullname.split("."))
-        if (base / "__init__.py").is_file():
-            file = base / "__init__.py"
-            loader = _RewritingLoader(fullname, str(file), {}, self.read, self.flavour)
-            return importlib.util.spec_from_file_location(
-                fullname, str(file), loader=loader, submodule_search_locations=[str(base)]
-            )
-        if base.with_suffix(".py").is_file():
-            file = base.with_suffix(".py")
-            loader = _RewritingLoader(fullname, str(file), {}, self.read, self.flavour)
-            return importlib.util.spec_from_file_location(fullname, str(file), loader=loader)
-        return None
+        spec = source_spec(fullname, self.root.joinpath(*fullname.split(".")), {}, self.read, self.flavour)
+        # a namespace directory that merely shares a name is left to the normal import system
+        return spec if spec is not None and spec.loader is not None else None
 
 
 def serve(root: str | Path) -> Flavour:

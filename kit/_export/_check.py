@@ -502,7 +502,9 @@ def diff_schemas(file: str, path: str, expected: dict, actual: Any, out: _Findin
             diff_schemas(file, f"{path}.$defs.{name}", sub, act_sub, out, what)
 
 
-def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], out: _Findings) -> None:
+def _check_code(
+    root: Path, manifest: dict | None, components: dict[str, dict], out: _Findings, flavour: Any
+) -> None:
     from kit._pydantic import MixedPydanticError
 
     from ._generate import load_code
@@ -546,11 +548,8 @@ def _check_code(root: Path, manifest: dict | None, components: dict[str, dict], 
                 out.add(source, "$", problem, "change the import, then run kit generate-files")
             if model is not None:
                 mixed.add(model)
-    from kit._flavour import flavour_of
-
     from ._edit import pydantic_major_problems
 
-    flavour = flavour_of(root)
     for cls in (c for _, c in checked):
         for problem in pydantic_major_problems(flavour, [cls]):
             out.add(_relative_source(root, cls), "$", problem.replace(" and export again", ""), "change the model's import")
@@ -721,8 +720,9 @@ def check(
 
         from ._schema import v1_layout
 
-        with v1_layout(flavour_of(root).sdk_v1_models):
-            _check_code(root, manifest, components, out)
+        flavour = flavour_of(root)
+        with v1_layout(flavour.sdk_v1_models):
+            _check_code(root, manifest, components, out, flavour)
     if events is not None:
         picked = _pick_component(components, component, out)
         if picked is not None:

@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from kit._flavour import Flavour, flavour_from
+from kit._flavour import Flavour
 from kit.utils import is_model_class, is_v1_model_class
 
 from ._changelog import add_entry, bump
@@ -371,8 +371,11 @@ def export_into(
     force: bool,
     lock: bool,
     round_trip: bool,
+    flavour: Flavour,
 ) -> Any:
-    """Add or update ``components`` in the existing module directory ``target``.
+    """Add or update ``components`` in the existing module directory ``target``, which pins
+    ``flavour`` (its manifests are generated in that flavour's layout by the caller's
+    :func:`~kit._export._schema.v1_layout`).
 
     See the module docstring; :func:`kit.export` documents the arguments.
     """
@@ -397,7 +400,6 @@ def export_into(
     keep = frozenset({package_name})
     registered = main.registered()
     pyproject_text = read_text(target / "pyproject.toml")
-    flavour = flavour_from(pyproject_text, read_text(target / "poetry.lock"), target)
     check_pydantic_major(flavour, components)
 
     files: dict[str, str] = {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from kit._flavour import flavour_from, flavour_of
+from kit._flavour import flavour_from
 
 from ._edit import check_pydantic_major, lock_module, refuse_invalid_schemas
 from ._format import black_mode
@@ -320,7 +320,8 @@ def export(
         from ._edit import export_into
 
         lines = [changelog] if isinstance(changelog, str) else list(changelog) if changelog else None
-        with v1_layout(flavour_of(target).sdk_v1_models):
+        flavour = flavour_from(read_text(target / "pyproject.toml"), read_text(target / "poetry.lock"), target)
+        with v1_layout(flavour.sdk_v1_models):
             return export_into(
                 target,
                 components,
@@ -333,6 +334,7 @@ def export(
                 force=force,
                 lock=lock,
                 round_trip=round_trip,
+                flavour=flavour,
             )
 
     existing_manifest = _existing_json(target / "manifest.json") or {}
