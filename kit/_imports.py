@@ -25,13 +25,18 @@ TOP_LEVEL = {
 }
 SUBMODULES = {
     "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
-    "account_validator", "aio", "config", "timer", "metrics", "loguru",
+    "account_validator", "aio", "config", "timer", "metrics", "loguru", "http",
 }
 # the modules kit implements of each sekoia_automation package (under the same names in kit)
 PACKAGES = {
     "aio": {
         "aio", "aio.connector", "aio.helpers", "aio.helpers.files", "aio.helpers.files.utils",
-        "aio.helpers.files.csv", "aio.helpers.http", "aio.helpers.http.utils",
+        "aio.helpers.files.csv", "aio.helpers.http", "aio.helpers.http.utils", "aio.helpers.http.http_client",
+        "aio.helpers.http.token_refresher",
+    },
+    "http": {
+        "http", "http.http_client", "http.retry", "http.rate_limiter", "http.sync", "http.sync.http_client",
+        "http.aio", "http.aio.http_client", "http.aio.token_refresher",
     },
     "connector": {"connector", "connector.workers"},
     "helpers": {"helpers", "helpers.timestepper"},
@@ -41,8 +46,6 @@ PACKAGES = {
 # what sekoia_automation has and kit does not implement, and why
 UNSUPPORTED = {
     "asset_connector": "asset connectors are not implemented by kit",
-    "http": "the SDK's HTTP clients (sekoia_automation.http) are not implemented by kit; use requests or aiohttp, "
-    "which kit answers from platform.http",
 }
 KIT_ONLY = {
     "FakePlatform", "Simulation", "StepReport", "StepTimeout", "SimulationEnded", "VirtualClock", "KitWarning",
@@ -79,6 +82,9 @@ def _to_kit(module: str, sdk_v1_models: bool = False) -> str:
     if sdk_v1_models and parts[1:] == ["connector"]:
         # the SDK before 1.23 has a pydantic.v1 DefaultConnectorConfiguration
         return "kit.v1.connector"
+    if sdk_v1_models and parts[1:] == ["http", "aio", "token_refresher"]:
+        # ... and a pydantic.v1 RefreshedToken
+        return "kit.v1.http.aio.token_refresher"
     if len(parts) == 1:
         return "kit"
     if parts[1] in UNSUPPORTED:

@@ -84,7 +84,7 @@ def test_parts_of_the_sdk_kit_does_not_implement_are_named():
     assert str(error.value) == (
         "import of sekoia_automation.typing: sekoia_automation.typing is not implemented by kit (kit implements "
         "account_validator, action, aio, checkpoint, config, connector, constants, exceptions, helpers, "
-        "loguru, metrics, module, storage, timer, trigger, utils of sekoia_automation)"
+        "http, loguru, metrics, module, storage, timer, trigger, utils of sekoia_automation)"
     )
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("from sekoia_automation.connector.metrics import MetricsMixin\n", to="kit")
@@ -92,12 +92,6 @@ def test_parts_of_the_sdk_kit_does_not_implement_are_named():
         "import of sekoia_automation.connector.metrics: sekoia_automation.connector.metrics is not implemented by "
         "kit (of sekoia_automation.connector, kit implements sekoia_automation.connector, "
         "sekoia_automation.connector.workers)"
-    )
-    with pytest.raises(ImportRewriteError) as error:
-        rewrite_imports("import sekoia_automation.http.sync.http_client\n", to="kit")
-    assert str(error.value) == (
-        "import of sekoia_automation.http.sync.http_client: the SDK's HTTP clients (sekoia_automation.http) are not "
-        "implemented by kit; use requests or aiohttp, which kit answers from platform.http"
     )
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("from sekoia_automation.asset_connector import AssetConnector\n", to="kit")
@@ -150,5 +144,25 @@ def test_the_async_mode_maps_to_kit_aio_both_ways():
         "kit (of sekoia_automation.aio, kit implements sekoia_automation.aio, sekoia_automation.aio.connector, "
         "sekoia_automation.aio.helpers, sekoia_automation.aio.helpers.files, sekoia_automation.aio.helpers.files.csv, "
         "sekoia_automation.aio.helpers.files.utils, sekoia_automation.aio.helpers.http, "
+        "sekoia_automation.aio.helpers.http.http_client, sekoia_automation.aio.helpers.http.token_refresher, "
         "sekoia_automation.aio.helpers.http.utils)"
     )
+
+
+def test_the_sdk_http_clients_are_kits_and_before_1_23_the_token_is_a_pydantic_v1_model():
+    from kit._flavour import Flavour
+
+    source = (
+        "from sekoia_automation.http.sync.http_client import SyncHttpClient\n"
+        "from sekoia_automation.http.aio.token_refresher import RefreshedToken\n"
+    )
+    assert rewrite_imports(source, to="kit") == (
+        "from kit.http.sync.http_client import SyncHttpClient\n"
+        "from kit.http.aio.token_refresher import RefreshedToken\n"
+    )
+    old = Flavour(sdk=(1, 20, 0), origin="poetry.lock", sdk_text="1.20.0")
+    assert rewrite_imports(source, to="kit", flavour=old) == (
+        "from kit.http.sync.http_client import SyncHttpClient\n"
+        "from kit.v1.http.aio.token_refresher import RefreshedToken\n"
+    )
+    assert rewrite_imports(rewrite_imports(source, to="kit", flavour=old), to="sekoia_automation") == source

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 import requests.adapters
 import responses
+import urllib3.util.retry
 
 from kit import _runtime
 from kit._platform._records import HttpCall, utc
@@ -24,6 +25,7 @@ _installed = False
 _lock = threading.Lock()
 _SENSITIVE_HEADERS = ("authorization", "cookie", "x-api-key", "api-key", "apikey", "x-auth-token", "proxy-authorization")
 _BODY_LIMIT = 20_000
+_NO_RETRY = urllib3.util.retry.Retry(0)  # responses retries by the adapter's Retry unless given this
 
 
 def _dispatch(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -67,7 +69,33 @@ def new_registry(allow_network: bool) -> responses.RequestsMock:
 
 
 def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) -> Any:
-    """Answer ``request`` from the platform's registry and record the call."""
+    """Answer ``request`` from the platform's registry, recording each attempt.
+
+    The adapter's urllib3 ``Retry`` (``HTTPAdapter(max_retries=Retry(...))``, the SDK's
+    ``SyncHttpClient``) is applied here rather than inside ``responses``, as urllib3 would:
+    every attempt is a call in ``sim.http`` and the backoff (or ``Retry-After``) between two
+    is slept on the component's clock.
+    """
+    from urllib3.exceptions import MaxRetryError
+
+    retries = adapter.max_retries
+    while True:
+        response = _attempt(platform, host, adapter, request, **kwargs)
+        if not retries.is_retry(
+            method=request.method, status_code=response.status_code, has_retry_after="Retry-After" in response.headers
+        ):
+            return response
+        try:
+            retries = retries.increment(method=request.method, url=request.url, response=response.raw)
+        except MaxRetryError as error:
+            if retries.raise_on_status:
+                raise requests.exceptions.RetryError(error, request=request) from None
+            return response
+        retries.sleep(response.raw)
+
+
+def _attempt(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) -> Any:
+    """One attempt at ``request``: the registry's answer (no retries), recorded."""
     mask = host.mask
     headers = {
         mask.text(k): (MASK if k.lower() in _SENSITIVE_HEADERS else mask(v))
@@ -80,7 +108,7 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
 
     try:
         with Forwarding():  # the registry's passthrough (allow_network) uses the real clients
-            response = platform.http._on_request(adapter, request, **kwargs)
+            response = platform.http._on_request(adapter, request, retries=_NO_RETRY, **kwargs)
     except requests.exceptions.ConnectionError as error:
         message = str(error)
         if "Connection refused by Responses" in message:

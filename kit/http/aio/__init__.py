@@ -1,0 +1,1 @@
+"""The aiohttp client and token refresher, as in ``sekoia_automation.http.aio``."""

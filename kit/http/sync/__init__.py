@@ -1,0 +1,1 @@
+"""The synchronous client, as in ``sekoia_automation.http.sync``."""
