@@ -14,7 +14,8 @@ import orjson
 from kit._platform._records import StepError, freeze, utc
 from kit._stepper._report import StepReport
 from kit._runtime import ThreadContext as _ThreadAs
-from kit._stepper._worker import Worker, describe_frames, pause_text
+from kit._stepper import _loops
+from kit._stepper._worker import Worker, describe_frames, kit_file, library_file, pause_text, where_text
 
 if TYPE_CHECKING:
     from kit._platform._host import ComponentHost
@@ -301,9 +302,28 @@ class Simulation:
         return self.platform._run_until_time(self.platform.clock.time() + span, [self], max_steps, timeout, progress)
 
     def run_until(
-        self, predicate: Callable[["Simulation"], bool], *, max_steps: int = 1000, timeout: float | None = None
+        self,
+        predicate: Callable[["Simulation"], bool] | None = None,
+        *,
+        pauses: int | None = None,
+        max_steps: int = 1000,
+        timeout: float | None = None,
     ) -> list[StepReport]:
-        """Step until ``predicate(sim)`` is true; raise if ``max_steps`` steps did not get there."""
+        """Step until ``predicate(sim)`` is true, or until the component has reached its
+        ``pauses``-th pause point since it started (``len(sim.steps) == pauses``); raise if
+        ``max_steps`` steps did not get there.  ``sim.step(n)`` runs ``n`` more pauses."""
+        if (predicate is None) == (pauses is None):
+            raise TypeError(
+                "run_until: give either a function of the simulation (sim.run_until(lambda sim: len(sim.events) >= 10)) "
+                "or a pause count (sim.run_until(pauses=10)), not both"
+                if predicate is not None
+                else "run_until: give a function of the simulation, e.g. sim.run_until(lambda sim: len(sim.events) >= 10), "
+                "or a pause count, e.g. sim.run_until(pauses=10)"
+            )
+        if pauses is not None:
+            if isinstance(pauses, bool) or not isinstance(pauses, int) or pauses < 0:
+                raise ValueError(f"run_until(pauses={pauses!r}): give a whole number of pause points, e.g. pauses=10")
+            predicate = lambda sim: len(sim.reports) >= pauses  # noqa: E731
         if not callable(predicate):
             raise TypeError(
                 f"run_until({predicate!r}): give a function of the simulation, e.g. "
@@ -358,6 +378,9 @@ class Simulation:
             return worker.state
         if not worker.busy:
             worker.stopping = True
+            paused = worker.pause
+            frames = _loops.user_frames(worker.thread.ident, _user_file) if worker.thread.ident else []
+            endless = _loops.endless_loop(frames)
             self._send_sigterm()
             stop = getattr(self.instance, "stop", None)
             if stop is not None:
@@ -365,13 +388,32 @@ class Simulation:
                     stop()
                 except Exception:  # noqa: S110 - forcing below
                     pass
-            deadline = _time.monotonic() + timeout / 2
-            # a few trips through the loop so it can notice running == False
-            for _ in range(10):
-                if not worker.alive or not worker.resume(max(0.05, deadline - _time.monotonic())):
-                    break
-            if not worker.alive:
-                return worker.state
+            if endless is not None:
+                # a `while True:` that never reads the stop state: the platform's stop would leave it
+                # at this pause, so no further trip runs (nor is recorded)
+                self.platform._warn(
+                    f"{self.name}: the loop at {where_text(*endless)} never checks self.running, so stop() ended it "
+                    f"at its pause ({_pause_text(paused)}); check `while self.running:` so it ends by itself"
+                )
+            else:
+                deadline = _time.monotonic() + timeout / 2
+                # let it go on to its next check of running; what it does on the way out (a last push,
+                # a log) is recorded, but coming back to the same pause means the check did not end it
+                for _ in range(10):
+                    pauses = worker._pauses
+                    if not worker.alive or not worker.resume(max(0.05, deadline - _time.monotonic())):
+                        break
+                    if worker._pauses == pauses:
+                        break  # nothing could run (a deadlocked group): ended below
+                    again = worker.pause
+                    if _came_back(worker, paused, again):
+                        self.platform._warn(
+                            f"{self.name}: after stop() its loop came back to "
+                            f"{where_text(again.file, again.line)} without ending; it was ended there"
+                        )
+                        break
+                if not worker.alive:
+                    return worker.state
         worker.request_stop()
         if worker.busy:
             worker.raise_in_thread()
@@ -518,6 +560,21 @@ class Simulation:
         from kit._platform._tables import simulation_html
 
         return simulation_html(self)
+
+
+def _pause_text(pause: Any) -> str:
+    return "its start" if pause is None else pause_text(pause.kind, pause.seconds, pause.file, pause.line)
+
+
+def _came_back(worker: Worker, paused: Any, again: Any) -> bool:
+    """The component (no threads of its own) paused anew where it was paused when stopped."""
+    if worker.grouped or paused is None or again is None or again is paused or again.file is None:
+        return False  # a group's main thread re-pauses in its join: its threads' loops are theirs
+    return (again.file, again.line) == (paused.file, paused.line)
+
+
+def _user_file(filename: str) -> bool:
+    return not (kit_file(filename) or library_file(filename))
 
 
 def _kit_warnings(host: Any, step: int) -> tuple[str, ...]:

@@ -528,7 +528,7 @@ _DEFAULT_NAME = re.compile(r"^(Thread-|ThreadPoolExecutor-)(\d+)(.*)$")
 
 
 @lru_cache(maxsize=256)
-def _where(file: str, line: int | None) -> str:
+def where_text(file: str, line: int | None) -> str:
     """``connector.py:12``, or ``In [3], line 12`` for the file IPython compiled cell 3 to."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
@@ -541,7 +541,7 @@ def _where(file: str, line: int | None) -> str:
 def pause_text(kind: str, seconds: float | None, file: str | None, line: int | None) -> str:
     """How a pause reads in reports: ``sleep(60) (connector.py:12)``; in a notebook cell
     ``sleep(60) (In [3], line 12)``."""
-    location = f" ({_where(file, line)})" if file else ""
+    location = f" ({where_text(file, line)})" if file else ""
     if kind == "sleep":
         return f"sleep({seconds:g}){location}"
     if kind == "wait":
