@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timezone
 
@@ -222,3 +223,83 @@ def test_an_event_that_cannot_be_serialised_is_left_out_with_a_warning_and_nothi
         )
         assert [str(w.message) for w in caught] == [message]
         assert platform.warnings[-1] == message
+
+
+# -- outside a platform (a module's own tests under --kit-sdk): the intake's HTTP API ----------------
+class _Unhosted(kit.Connector):
+    def run(self):
+        pass
+
+
+def _unhosted(cls):
+    module = kit.Module()
+    module.configuration = {}
+    connector = cls(module=module)
+    connector.configuration = {"intake_key": "key-1", "intake_server": "https://intake.test.example"}
+    return connector
+
+
+def test_an_unhosted_connector_posts_its_chunks_to_the_intake_as_the_real_sdk():
+    import responses
+
+    connector = _unhosted(_Unhosted)
+    with responses.RequestsMock() as mock:
+        mock.post("https://intake.test.example/batch", json={"event_ids": ["id-1", "id-2"]})
+        assert connector.push_events_to_intakes(["a", {"b": 1}]) == ["id-1", "id-2"]
+        body = json.loads(mock.calls[0].request.body)
+    assert body == {"intake_key": "key-1", "jsons": ["a", '{"b":1}']}
+
+
+def test_an_unhosted_connector_without_configuration_says_how_to_load_it():
+    with pytest.raises(RuntimeError) as error:
+        _Unhosted().push_events_to_intakes(["a"])
+    assert str(error.value) == (
+        "_Unhosted.push_events_to_intakes: this component is not hosted by a kit platform. Load it with "
+        "kit.FakePlatform().load(_Unhosted) (or run_action for an action), or export the module to run it on "
+        "the real sekoia_automation SDK."
+    )
+
+
+def test_an_unhosted_async_connector_posts_with_its_session():
+    import asyncio
+    import http.server
+    import threading
+
+    from kit.aio.connector import AsyncConnector
+
+    seen = []
+
+    class Intake(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            data = json.dumps({"event_ids": ["e-1"]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    class Async(AsyncConnector):
+        def run(self):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Intake)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        connector = _unhosted(Async)
+        connector.configuration = {"intake_key": "key-1", "intake_server": f"http://127.0.0.1:{server.server_port}"}
+
+        async def push():
+            try:
+                return await connector.push_data_to_intakes(["x"])
+            finally:
+                await connector._session.close()
+
+        assert asyncio.run(push()) == ["e-1"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [{"intake_key": "key-1", "jsons": ["x"]}]
