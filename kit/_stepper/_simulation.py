@@ -533,6 +533,21 @@ class Simulation:
         return _tables.metrics_table([self._host])
 
     @property
+    def fault_records(self) -> tuple:
+        """The faults of ``platform.faults`` injected into this component, each an immutable ``FaultRecord``
+        with what the component did next."""
+        return self.platform.faults.fault_records(self.name)
+
+    @property
+    def faults(self):
+        """The faults injected into this component, one row per firing, with what it did next (retried after
+        how long, logged what, skipped to which request, crashed with what), as a DataFrame with assertion
+        helpers: ``sim.faults.assert_retried(after=30)``, ``assert_crashed(...)``, ``assert_logged(...)``."""
+        from kit._platform._fault_table import fault_table
+
+        return fault_table(self.fault_records)
+
+    @property
     def steps(self):
         """One row per step."""
         from kit._platform import _tables

@@ -21,6 +21,8 @@ from kit.trigger import Trigger
 from kit.utils import chunks
 
 EventType = dict[str, Any] | str | BaseModel
+_INTAKE_RETRY_FOR = 3600  # seconds the real SDK retries a refused chunk (tenacity stop_after_delay)
+_INTAKE_WAIT_MAX = 10  # its longest wait between two attempts (wait_exponential(min=1, max=10))
 
 
 def check_batch(events: Any, method: str) -> None:
@@ -95,15 +97,35 @@ class Connector(Trigger):
         dicts as JSON, strings as they are); events over 250,000 characters are
         dropped (kit shows a warning) and chunks hold at most 9,437,184 characters.
         kit captures the batch when it is pushed and serialises it when it is
-        first read or when the step ends.
+        first read or when the step ends.  When the intake refuses the batch (a fault of
+        ``platform.faults``), it is retried as the real SDK retries a chunk: waits of 1, 2, 4, 8,
+        then 10 s (``time.sleep``, so each wait is a pause point), for up to an hour; then it logs
+        "Failed to forward N events" and the batch's ids are missing from the result.
         """
         check_batch(events, "push_events_to_intakes")
         if not events:
             return []
         host = self._require_host("push_events_to_intakes")
+        refusal = host.intake_refusal(len(events))
+        if refusal is not None and not self._retry_refused(host, len(events), refusal):
+            return []
         self._error_count = 0
         self._last_events_time = _runtime.utcnow().replace(tzinfo=None)
         return host.record_intake(self, events)
+
+    def _retry_refused(self, host: Any, count: int, refusal: Exception) -> bool:
+        """Retry a refused batch until the intake takes it (True) or an hour has passed (False, logged)."""
+        start = time.monotonic()
+        attempt = 1
+        while refusal is not None:
+            if time.monotonic() - start >= _INTAKE_RETRY_FOR:
+                self.log(message=f"Failed to forward {count} events", level="error")
+                self.log_exception(refusal, message=f"Failed to forward {count} events")
+                return False
+            time.sleep(min(_INTAKE_WAIT_MAX, 2 ** (attempt - 1)))
+            attempt += 1
+            refusal = host.intake_refusal(count)
+        return True
 
     def publish_events_to_intake(self, events: list[EventType], sync: bool = False) -> list[str]:
         """Alias of :meth:`push_events_to_intakes` (the spelling of the Sekoia connector documentation)."""
