@@ -78,7 +78,7 @@ class Fault:
     @property
     def records(self) -> tuple["FaultRecord", ...]:
         """Its firings, each with what the component did next."""
-        return tuple(r for r in self._faults.records if r.fault == self.id)
+        return tuple(r for r in self._faults.fault_records() if r.fault == self.id)
 
     def remove(self) -> None:
         """Unschedule it (its firings stay in the records)."""
@@ -363,10 +363,9 @@ class Faults:
         if not self._faults or _skipping.active:
             return None
         with self._lock:
-            fault = next(
-                (f for f in self._faults if f.kind in REQUEST_KINDS and _matches(f, request) and self._due(f, host)),
-                None,
-            )
+            # every matching fault counts the request (nth=), the first one due fires
+            due = [f for f in self._faults if f.kind in REQUEST_KINDS and _matches(f, request) and self._due(f, host)]
+            fault = due[0] if due else None
             if fault is None:
                 return None
             started = self._platform.clock.time()
@@ -385,7 +384,8 @@ class Faults:
                 return None
             attempts = self._intake_attempts.setdefault(host.name, [])
             attempts.append((self._platform.clock.time(), host.step))
-            fault = next((f for f in self._faults if f.kind == "intake_refused" and self._due(f, host)), None)
+            due = [f for f in self._faults if f.kind == "intake_refused" and self._due(f, host)]
+            fault = due[0] if due else None
             if fault is None:
                 return None
             self._fire(fault, host, "POST", INTAKE_URL, len(attempts) - 1, f"intake_refused {fault.status} "
@@ -401,7 +401,8 @@ class Faults:
     def _storage_refusal(self, host: Any, path: str, operation: str) -> OSError | None:
         """The error a write to ``path`` of ``host``'s storage raises while its storage is read-only; else None."""
         with self._lock:
-            fault = next((f for f in self._faults if f.kind == "read_only_storage" and self._due(f, host)), None)
+            due = [f for f in self._faults if f.kind == "read_only_storage" and self._due(f, host)]
+            fault = due[0] if due else None
             if fault is None:
                 return None
             self._fire(fault, host, operation, path, -1, f"read_only_storage ({operation})")
@@ -903,7 +904,19 @@ def _install_storage_guard() -> None:
         open_.__doc__ = real_open.__doc__
         builtins.open = io.open = open_  # type: ignore[assignment]
         os.open = os_open  # type: ignore[assignment]
-        for name in ("remove", "unlink", "mkdir", "rmdir"):
+        real_mkdir = os.mkdir
+
+        def mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
+            # an existing directory is FileExistsError on a read-only file system too
+            if not os.path.lexists(path):
+                error = _refusal(path, "mkdir")
+                if error is not None:
+                    raise error
+            return real_mkdir(path, *args, **kwargs)
+
+        mkdir.__doc__ = real_mkdir.__doc__
+        os.mkdir = mkdir  # type: ignore[assignment]
+        for name in ("remove", "unlink", "rmdir"):
             setattr(os, name, guarded(getattr(os, name), name))
         for name in ("replace", "rename"):
             setattr(os, name, guarded(getattr(os, name), name, two_paths=True))
