@@ -190,6 +190,7 @@ class Faults:
         self._intake_attempts: dict[str, list[tuple[float, int]]] = {}
         self._random = random.Random(seed)
         self._next_id = 1
+        self._has_intake_faults = False  # from the first intake fault on, every push attempt is noted (retries)
         self._lock = threading.RLock()
 
     # -- scheduling --------------------------------------------------------------------------
@@ -261,6 +262,8 @@ class Faults:
             )
             if kind == "read_only_storage":
                 _install_storage_guard()
+            if kind == "intake_refused":
+                self._has_intake_faults = True
             self._faults.append(fault)
             self._next_id += 1
         return fault
@@ -379,9 +382,9 @@ class Faults:
 
     def _intake_refusal(self, host: Any, count: int) -> Exception | None:
         """The error the intake answers a batch of ``count`` events with, when a fault fires; else None."""
+        if not self._has_intake_faults:  # no lock taken on the hot path
+            return None
         with self._lock:
-            if not any(f.kind == "intake_refused" for f in self._faults):
-                return None
             attempts = self._intake_attempts.setdefault(host.name, [])
             attempts.append((self._platform.clock.time(), host.step))
             due = [f for f in self._faults if f.kind == "intake_refused" and self._due(f, host)]
