@@ -570,3 +570,39 @@ def test_a_step_in_the_past_could_never_fire(platform):
         "platform.faults.add('status'): step=2: step 2 of Acme is over (it has run 3 steps), so this fault could "
         "never fire; give a later step, e.g. step=4"
     )
+
+
+# -- actions, and several components -------------------------------------------------------------------------
+class Lookup(kit.Action):
+    def run(self, arguments):
+        response = requests.get(f"{API}/lookup", timeout=10)
+        if response.status_code == 401:
+            self.error("the API token expired")
+            return None
+        return response.json()
+
+
+def test_an_action_sees_the_fault_and_the_record_says_what_it_did(platform):
+    platform.http.get(f"{API}/lookup", json={"ok": True})
+    platform.faults.add("status", f"{API}/lookup", status=401, times=None)
+    first = platform.run_action(Lookup)
+    second = platform.run_action(Lookup)
+    assert (first.error, second.error) == ("the API token expired", "the API token expired")
+    records = platform.faults.fault_records()
+    assert [(r.component, r.reaction) for r in records] == [("Lookup", "nothing (yet)"), ("Lookup", "nothing (yet)")]
+    assert str(platform.faults.scheduled[0]) == (
+        "fault 1: status 401 on any method https://api.vendor.test/lookup until removed"
+    )
+
+
+def test_platform_faults_records_hold_every_components_firings(platform):
+    platform.http.get(EVENTS, json=[])
+    first = load(platform, polite)
+    second = platform.load(connector(polite), configuration={"intake_key": "k"}, name="Other")
+    platform.faults.add("status", EVENTS, status=429, headers={"Retry-After": "5"}, times=2)
+    platform.advance(seconds=10)
+    assert list(platform.faults.records[["component", "retried_after"]].itertuples(index=False, name=None)) == [
+        ("Acme", 5.0), ("Other", 5.0)
+    ]
+    assert (len(first.faults), len(second.faults)) == (1, 1)
+    second.faults.assert_retried(after=5)
