@@ -48,7 +48,11 @@ class FaultTable(pd.DataFrame):
         self, fault: Any = None, *, retried_after: Any = _UNSET, logged: Any = _UNSET, skipped: Any = _UNSET,
         crashed: Any = _UNSET,
     ) -> None:
-        """Assert the reaction to each firing (of ``fault``, else every one); see ``kit._platform._faults.assert_reaction``."""
+        """Assert the reaction to each firing (of ``fault``, else every one).
+
+        ``retried_after`` (seconds, ``None`` for no retry, ``True`` for any), ``logged`` (text or a
+        compiled regex), ``skipped`` (bool), ``crashed`` (an exception type or name, ``True``, ``None``).
+        """
         records, what = self._select(fault)
         assert_reaction(records, what, retried_after=retried_after, logged=logged, skipped=skipped, crashed=crashed)
 
@@ -56,7 +60,7 @@ class FaultTable(pd.DataFrame):
         """Assert the component retried after ``after`` virtual seconds (``True``: after any time)."""
         self.assert_reaction(fault, retried_after=after)
 
-    def assert_crashed(self, type: Any = True, *, fault: Any = None) -> None:  # noqa: A002 - reads as the exception type
+    def assert_crashed(self, type: Any = True, *, fault: Any = None) -> None:  # noqa: A002 - the exception type
         """Assert the step of the fault raised (``type``: the exception class or its name)."""
         self.assert_reaction(fault, crashed=type)
 

@@ -145,8 +145,11 @@ class _Firing:
 class FaultRecord:
     """An injected fault and what the component did next.
 
+    ``time`` is when the fault reached the component (after the wait of a ``delay`` or ``timeout``);
+    ``method`` and ``url`` are the request's (``POST https://intake.kit.invalid/batch`` for the intake;
+    the operation, ``open``, ``mkdir``..., and the path for read-only storage).
     ``retried_after``: virtual seconds until the component made the same request again (same method
-    and URL; for the intake, its next push), at step ``retry_step``; ``logged``: what it logged after
+    and URL; for the intake, its next push; not worked out for storage), at step ``retry_step``; ``logged``: what it logged after
     the fault and before the retry (in the same step when it did not retry); ``skipped``: it made
     other requests before any retry (``next_request`` is the first); ``crashed``: the step raised
     (``"Type: message"``).  ``reaction`` sums it up.
@@ -180,7 +183,7 @@ class Faults:
     (seed 0 unless :meth:`seed` says otherwise), so a run is reproducible.
     """
 
-    def __init__(self, platform: Any, seed: int = 0) -> None:
+    def __init__(self, platform: Any) -> None:
         self._platform = platform
         self._faults: list[Fault] = []
         self._removed: set[int] = set()
@@ -188,7 +191,7 @@ class Faults:
         self._matched: dict[int, int] = {}
         self._firings: list[_Firing] = []
         self._intake_attempts: dict[str, list[tuple[float, int]]] = {}
-        self._random = random.Random(seed)
+        self._random = random.Random(0)
         self._next_id = 1
         self._has_intake_faults = False  # from the first intake fault on, every push attempt is noted (retries)
         self._lock = threading.RLock()
@@ -479,7 +482,9 @@ class Faults:
             isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or not math.isfinite(seconds)
             or seconds <= 0
         ):
-            raise ValueError(f"{call}: seconds={seconds!r}: a delay is a number of virtual seconds > 0, e.g. seconds=60")
+            raise ValueError(
+                f"{call}: seconds={seconds!r}: a delay is a number of virtual seconds > 0, e.g. seconds=60"
+            )
         if keep is not None and kind != "truncate":
             raise ValueError(f"{call}: keep= is for a 'truncate' fault; remove it")
         if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 0):
