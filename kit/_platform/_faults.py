@@ -400,8 +400,10 @@ class Faults:
 
         reason = http.client.responses.get(fault.status, "")
         kind = "Client" if fault.status < 500 else "Server"
+        request = requests.Request("POST", INTAKE_URL).prepare()
+        response = _response(None, request, fault.status, {"Content-Type": "text/plain"}, reason.encode())
         return requests.exceptions.HTTPError(
-            f"{fault.status} {kind} Error: {reason} for url: {INTAKE_URL} (kit fault {fault.id})"
+            f"{fault.status} {kind} Error: {reason} for url: {INTAKE_URL} (kit fault {fault.id})", response=response
         )
 
     def _storage_refusal(self, host: Any, path: str, operation: str) -> OSError | None:

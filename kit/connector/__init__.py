@@ -25,6 +25,23 @@ _INTAKE_RETRY_FOR = 3600  # seconds the real SDK retries a refused chunk (tenaci
 _INTAKE_WAIT_MAX = 10  # its longest wait between two attempts (wait_exponential(min=1, max=10))
 
 
+def retry_refused(host: Any, count: int, refusal: Exception, on_failure: Any = None) -> Exception | None:
+    """Retry a batch of ``count`` events the intake refused as the real SDK retries a chunk (tenacity: waits
+    of 1, 2, 4, 8, then 10 s with ``time.sleep``, for up to an hour): None once the intake takes it, else
+    the last refusal. ``on_failure(refusal, attempt)`` is called after each failed attempt."""
+    start = time.monotonic()
+    attempt = 1
+    while refusal is not None:
+        if on_failure is not None:
+            on_failure(refusal, attempt)
+        if time.monotonic() - start >= _INTAKE_RETRY_FOR:
+            return refusal
+        time.sleep(min(_INTAKE_WAIT_MAX, 2 ** (attempt - 1)))
+        attempt += 1
+        refusal = host.intake_refusal(count)
+    return None
+
+
 def check_batch(events: Any, method: str) -> None:
     """Refuse a batch that is one event instead of a list of them (its characters or keys would be pushed)."""
     from collections.abc import Iterable, Mapping
@@ -107,25 +124,15 @@ class Connector(Trigger):
             return []
         host = self._require_host("push_events_to_intakes")
         refusal = host.intake_refusal(len(events))
-        if refusal is not None and not self._retry_refused(host, len(events), refusal):
-            return []
+        if refusal is not None:
+            refusal = retry_refused(host, len(events), refusal)
+            if refusal is not None:
+                self.log(message=f"Failed to forward {len(events)} events", level="error")
+                self.log_exception(refusal, message=f"Failed to forward {len(events)} events")
+                return []
         self._error_count = 0
         self._last_events_time = _runtime.utcnow().replace(tzinfo=None)
         return host.record_intake(self, events)
-
-    def _retry_refused(self, host: Any, count: int, refusal: Exception) -> bool:
-        """Retry a refused batch until the intake takes it (True) or an hour has passed (False, logged)."""
-        start = time.monotonic()
-        attempt = 1
-        while refusal is not None:
-            if time.monotonic() - start >= _INTAKE_RETRY_FOR:
-                self.log(message=f"Failed to forward {count} events", level="error")
-                self.log_exception(refusal, message=f"Failed to forward {count} events")
-                return False
-            time.sleep(min(_INTAKE_WAIT_MAX, 2 ** (attempt - 1)))
-            attempt += 1
-            refusal = host.intake_refusal(count)
-        return True
 
     def publish_events_to_intake(self, events: list[EventType], sync: bool = False) -> list[str]:
         """Alias of :meth:`push_events_to_intakes` (the spelling of the Sekoia connector documentation)."""
