@@ -605,3 +605,32 @@ def test_platform_faults_records_hold_every_components_firings(platform):
     ]
     assert (len(first.faults), len(second.faults)) == (1, 1)
     second.faults.assert_retried(after=5)
+
+
+def test_read_only_storage_refuses_os_level_writes_and_bytes_paths(platform):
+    import os
+
+    seen = []
+
+    def run(self):
+        root = os.fsencode(self.data_path)
+        for attempt in (
+            lambda: os.open(root + b"/raw.bin", os.O_WRONLY | os.O_CREAT),
+            lambda: os.mkdir(self.data_path / "new"),
+            lambda: os.replace(self.data_path / "kept.txt", self.data_path / "moved.txt"),
+            lambda: os.remove(self.data_path / "kept.txt"),
+        ):
+            try:
+                attempt()
+                seen.append("done")
+            except OSError as error:
+                seen.append(error.errno)
+        seen.append(os.path.exists(self.data_path) and (self.data_path / "kept.txt").read_text())
+        idle(self)
+
+    sim = load(platform, run)
+    (sim.data_path / "kept.txt").write_text("kept")  # the test's own thread writes as usual
+    platform.faults.add("read_only_storage", component=sim)
+    sim.step()
+    assert seen == [errno.EROFS, errno.EROFS, errno.EROFS, errno.EROFS, "kept"]
+    assert [r.method for r in sim.fault_records] == ["open", "mkdir", "replace", "remove"]

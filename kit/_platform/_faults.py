@@ -194,6 +194,7 @@ class Faults:
         self._random = random.Random(0)
         self._next_id = 1
         self._has_intake_faults = False  # from the first intake fault on, every push attempt is noted (retries)
+        self._has_storage_faults = False  # writes of hosted threads are looked at from the first storage fault on
         self._lock = threading.RLock()
 
     # -- scheduling --------------------------------------------------------------------------
@@ -265,6 +266,7 @@ class Faults:
             )
             if kind == "read_only_storage":
                 _install_storage_guard()
+                self._has_storage_faults = True
             if kind == "intake_refused":
                 self._has_intake_faults = True
             self._faults.append(fault)
@@ -858,10 +860,10 @@ def _refusal(path: Any, operation: str) -> OSError | None:
     context = _runtime._contexts.get(threading.get_ident())
     host = None if context is None else context.host
     platform = getattr(host, "platform", None)
-    if platform is None or not platform.faults._faults:
+    if platform is None or not platform.faults._has_storage_faults:
         return None
     try:
-        full = os.path.abspath(os.fspath(path))
+        full = os.path.abspath(os.fsdecode(path))
     except TypeError:
         return None  # a file descriptor
     root = os.path.abspath(host.data_path)
