@@ -340,7 +340,7 @@ class Faults:
     def _is_active(self, fault: Fault) -> bool:
         return fault.id not in self._removed and (fault.times is None or self._fired.get(fault.id, 0) < fault.times)
 
-    def _due(self, fault: Fault, host: Any, matched: bool = True) -> bool:
+    def _due(self, fault: Fault, host: Any) -> bool:
         """Whether ``fault`` fires now for ``host`` (its kind and request already matched); counts it."""
         if not self._is_active(fault):
             return False
