@@ -634,3 +634,23 @@ def test_read_only_storage_refuses_os_level_writes_and_bytes_paths(platform):
     sim.step()
     assert seen == [errno.EROFS, errno.EROFS, errno.EROFS, errno.EROFS, "kept"]
     assert [r.method for r in sim.fault_records] == ["open", "mkdir", "replace", "remove"]
+
+
+def test_an_adapters_urllib3_retry_honours_the_faults_retry_after(platform):
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    platform.http.get(EVENTS, json=[{"id": 1}])
+
+    def run(self):
+        session = requests.Session()
+        session.mount("https://", HTTPAdapter(max_retries=Retry(total=3, status_forcelist=[429])))
+        self.push_events_to_intakes(session.get(EVENTS, timeout=30).json())
+        idle(self)
+
+    sim = load(platform, run)
+    platform.faults.add("status", EVENTS, status=429, headers={"Retry-After": "7"})
+    sim.step(2)
+    assert [c.status for c in sim.http_records] == [429, 200]
+    assert [r.slept for r in sim.reports] == [None, 7]
+    sim.faults.assert_reaction(retried_after=7, logged=None, crashed=None)

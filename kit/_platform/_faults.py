@@ -629,8 +629,8 @@ def _inject(
     response.headers["Content-Length"] = str(keep)
     with host._lock:
         if len(host.http) > start:
-            call = host.http[start]
-            host.http[start] = dataclasses.replace(
+            call = host.http[-1]
+            host.http[-1] = dataclasses.replace(
                 call, response_body=_text(content[:keep], host.mask),
                 error=f"{label}: the connection dropped after {keep} of {len(content)} bytes of the body",
             )
@@ -652,9 +652,17 @@ def _response(adapter: Any, request: Any, status: int, headers: dict, body: byte
     from requests.structures import CaseInsensitiveDict
     from requests.utils import get_encoding_from_headers
 
+    import io
+
+    import urllib3
+
+    headers = {"Content-Length": str(len(body)), **headers}
     response = requests.Response()
     response.status_code = status
-    response.headers = CaseInsensitiveDict({"Content-Length": str(len(body)), **headers})
+    response.headers = CaseInsensitiveDict(headers)
+    # what an adapter's urllib3 Retry reads (Retry-After, the status) when kit applies it
+    response.raw = urllib3.HTTPResponse(body=io.BytesIO(body), headers=headers, status=status,
+                                        preload_content=False, decode_content=False)
     response._content = body
     response._content_consumed = True
     response.url = request.url
