@@ -30,7 +30,20 @@ PLATFORM_KINDS = ("intake_refused", "read_only_storage")
 KINDS = REQUEST_KINDS + PLATFORM_KINDS
 INTAKE_URL = "https://intake.kit.invalid/batch"
 _EXAMPLE = "e.g. platform.faults.add('status', status=429, headers={'Retry-After': '30'})"
-_UNSET: Any = object()
+
+
+class _Default:
+    """A default that reads well in ``help()``: an argument not given."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+_UNSET: Any = _Default("<not given>")
+_TIMES: Any = _Default("<1; None for read_only_storage>")
 
 
 class _Skipping(threading.local):
@@ -221,7 +234,7 @@ class Faults:
         after: Any = None,
         nth: int | None = None,
         probability: float | None = None,
-        times: int | None = _UNSET,
+        times: int | None = _TIMES,
     ) -> Fault:
         """Schedule a fault; return it (``fault.records``, ``fault.assert_reaction(...)``, ``fault.remove()``).
 
@@ -248,7 +261,8 @@ class Faults:
 
         - ``"intake_refused"``: the intake answers ``status`` (default 503) to a batch of
           ``push_events_to_intakes``; kit's connector then retries as the real SDK does (waits of
-          1, 2, 4, 8, then 10 s, for up to an hour, then logs "Failed to forward N events").
+          1, 2, 4, 8, then 10 s, for up to an hour, then logs "Failed to forward N events");
+          ``AsyncConnector.push_data_to_intakes`` logs each failed attempt and raises after an hour.
         - ``"read_only_storage"``: from then on, opening a file of the component's storage for
           writing (``open``, ``Path.write_text``, ``os.open``, ``os.replace``, ``os.mkdir``...)
           raises ``OSError(EROFS, "Read-only file system")``; every refused write is a firing.
@@ -516,7 +530,7 @@ class Faults:
             if probability == 0:
                 raise ValueError(f"{call}: probability=0: this fault could never fire; give a probability > 0")
             probability = float(probability)
-        if times is _UNSET:
+        if times is _TIMES:
             times = None if kind == "read_only_storage" else 1
         if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
             raise ValueError(
