@@ -336,7 +336,7 @@ class Faults:
         """Every firing (of ``component``'s, when given) as an immutable :class:`FaultRecord`."""
         with self._lock:
             firings = [f for f in self._firings if component is None or f.component == component]
-        return tuple(_reaction(f) for f in firings)
+        return _reactions(firings)
 
     def __len__(self) -> int:
         return len(self._faults)
@@ -692,31 +692,60 @@ def _origin(url: str) -> str:
 
 
 # -- reactions -----------------------------------------------------------------------------------
-def _reaction(firing: _Firing) -> FaultRecord:
-    host = firing.host
-    with host._lock:
-        http = list(host.http)
-        logs = list(host.logs[firing.logs:])
-        errors = list(host.errors[firing.errors:])
+def _reactions(firings: list[_Firing]) -> tuple[FaultRecord, ...]:
+    """The records of ``firings``, each host's records read once (and indexed by request) for all of them."""
+    hosts: dict[int, tuple[Any, list[_Firing]]] = {}
+    for firing in firings:
+        hosts.setdefault(id(firing.host), (firing.host, []))[1].append(firing)
+    records: dict[int, FaultRecord] = {}
+    for host, group in hosts.values():
+        with host._lock:
+            http, logs, errors = list(host.http), list(host.logs), list(host.errors)
+        calls: dict[tuple[str, str], list[int]] = {}
+        for index, call in enumerate(http):
+            calls.setdefault((call.method, call.url), []).append(index)
+        attempts = list(host.platform.faults._intake_attempts.get(host.name, ()))
+        for firing in group:
+            records[id(firing)] = _reaction(firing, http, calls, logs, errors, attempts)
+    return tuple(records[id(f)] for f in firings)
+
+
+def _reaction(
+    firing: _Firing, http: list, calls: dict, logs: list, errors: list, attempts: list
+) -> FaultRecord:
+    from bisect import bisect_right
+
     retry_time = retry_step = None
     next_request = None
     if firing.kind == "intake_refused":
-        faults = host.platform.faults
-        attempts = faults._intake_attempts.get(firing.component, [])
         if firing.mark + 1 < len(attempts):
             retry_time, retry_step = attempts[firing.mark + 1]
     elif firing.kind in REQUEST_KINDS:
-        for call in http[firing.mark + 1:]:
-            if call.method == firing.method and call.url == firing.url:
-                retry_time, retry_step = call.time.timestamp(), call.step
+        same = calls.get((firing.method, firing.url), [])
+        at = bisect_right(same, firing.mark)
+        retry = same[at] if at < len(same) else None
+        if retry is not None:
+            retry_time, retry_step = http[retry].time.timestamp(), http[retry].step
+        for call in http[firing.mark + 1: retry]:  # what it asked for instead, in the same step
+            if call.step != firing.step:
                 break
-            if next_request is None and call.thread == firing.thread and call.step == firing.step:
+            if call.thread == firing.thread:
                 next_request = f"{call.method} {call.url}"
-    if retry_time is None:
-        logged = [r for r in logs if r.source != "kit" and r.step == firing.step]
-    else:
-        logged = [r for r in logs if r.source != "kit" and (r.step, r.time.timestamp()) <= (retry_step, retry_time)]
-    crash = next((e for step, e in errors if step == firing.step), None)
+                break
+    logged = []
+    for line in logs[firing.logs:]:
+        if (line.step, line.time.timestamp()) > ((firing.step, math.inf) if retry_time is None else (
+            retry_step, retry_time
+        )):
+            break
+        if line.source != "kit":
+            logged.append(line)
+    crash = None
+    for step, error in errors[firing.errors:]:
+        if step != firing.step:
+            break
+        crash = error
+        break
     crashed = None if crash is None else f"{crash.type}: {crash.message}"
     retried_after = None if retry_time is None else round(retry_time - firing.time, 6)
     parts = []
