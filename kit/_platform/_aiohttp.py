@@ -128,7 +128,9 @@ async def _fake_request(host: Any, session: Any, method: str, str_or_url: Any, k
         data=body,
     )
     try:
-        answer = host.platform._http_send(host, _adapter, prepared)
+        answer = host.platform._http_send(host, _adapter, prepared, timeout=_timeout(session, kwargs.get("timeout")))
+    except requests.exceptions.ConnectTimeout as error:
+        raise getattr(aiohttp, "ConnectionTimeoutError", aiohttp.ServerTimeoutError)(str(error)) from None
     except requests.exceptions.Timeout as error:
         raise aiohttp.ServerTimeoutError(str(error)) from None
     except requests.exceptions.ConnectionError as error:
@@ -152,6 +154,19 @@ async def _fake_request(host: Any, session: Any, method: str, str_or_url: Any, k
     elif check:
         response.raise_for_status()
     return response
+
+
+def _timeout(session: Any, timeout: Any) -> tuple[float | None, float | None]:
+    """The (connect, read) seconds of a call's ``timeout=`` (a ``ClientTimeout`` or a number), else the session's."""
+    import aiohttp
+
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return float(timeout), float(timeout)
+    if not isinstance(timeout, aiohttp.ClientTimeout):
+        timeout = getattr(session, "timeout", None)
+    if not isinstance(timeout, aiohttp.ClientTimeout):
+        return None, None
+    return (timeout.sock_connect or timeout.connect or timeout.total), (timeout.sock_read or timeout.total)
 
 
 class _Content:

@@ -57,13 +57,19 @@ def _host() -> Any:
     return host
 
 
-def _answer(host: Any, method: str, url: str, headers: dict, body: Any) -> Any:
-    """Answer one request from the platform's registry (recorded): a ``requests.Response``."""
+def _answer(host: Any, method: str, url: str, headers: dict, body: Any, timeout: Any = None) -> Any:
+    """Answer one request from the platform's registry (recorded): a ``requests.Response``.
+
+    ``timeout`` is the client's, as ``requests`` takes it (seconds, or a ``(connect, read)`` pair): a
+    scheduled ``delay`` fault waits that long.
+    """
     import requests
 
     prepared = requests.PreparedRequest()
+    from kit._platform._faults import _timeouts
+
     prepared.prepare(method=method.upper(), url=url, headers=headers, data=_body_bytes(body))
-    return host.platform._http_send(host, _adapter, prepared)
+    return host.platform._http_send(host, _adapter, prepared, timeout=_timeouts(timeout))
 
 
 def _body_bytes(body: Any) -> Any:
@@ -125,7 +131,7 @@ def _hc_request(self: Any, method: str, url: str, body: Any = None, headers: Any
     full = _url(scheme, self.host, self.port, url)
     self._kit_method = method.upper()
     try:
-        self._kit_answer = _answer(host, method, full, dict(headers or {}), body)
+        self._kit_answer = _answer(host, method, full, dict(headers or {}), body, self.timeout)
     except requests.exceptions.Timeout as error:
         self._kit_answer = None
         raise TimeoutError(str(error)) from None
@@ -159,13 +165,15 @@ def _urlopen(self: Any, method: str, url: str, body: Any = None, headers: Any = 
         return _real_urlopen(self, method, url, body, headers, *args, **kwargs)
     import requests
     import urllib3
-    from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+    from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ReadTimeoutError
 
     full = _url(self.scheme, self.host, self.port, url)
     merged = dict(self.headers or {})
     merged.update(headers or {})
     try:
-        answer = _answer(host, method, full, merged, body)
+        answer = _answer(host, method, full, merged, body, kwargs.get("timeout", self.timeout))
+    except requests.exceptions.ConnectTimeout as error:
+        raise ConnectTimeoutError(self, str(error)) from None
     except requests.exceptions.Timeout as error:
         raise ReadTimeoutError(self, full, str(error)) from None
     except requests.exceptions.ConnectionError as error:
@@ -197,10 +205,14 @@ def _httpx_answer(host: Any, request: Any) -> Any:
     import requests
 
     headers = {k: v for k, v in request.headers.multi_items()}
+    timeout = request.extensions.get("timeout") or {}
     try:
-        answer = _answer(host, request.method, str(request.url), headers, request.content)
-    except requests.exceptions.Timeout as error:
+        answer = _answer(host, request.method, str(request.url), headers, request.content,
+                         (timeout.get("connect"), timeout.get("read")))
+    except requests.exceptions.ConnectTimeout as error:
         raise httpx.ConnectTimeout(str(error), request=request) from None
+    except requests.exceptions.Timeout as error:
+        raise httpx.ReadTimeout(str(error), request=request) from None
     except requests.exceptions.ConnectionError as error:
         raise httpx.ConnectError(str(error), request=request) from None
     content = answer.content or b""

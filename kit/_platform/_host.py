@@ -147,6 +147,10 @@ class ComponentHost:
             self.runs.append(record)
         self.platform._on_run(self, record)
 
+    def intake_refusal(self, count: int) -> Exception | None:
+        """The error the intake answers a batch of ``count`` events with when a scheduled fault refuses it."""
+        return self.platform.faults._intake_refusal(self, count)
+
     def record_intake(self, item: Any, events: list) -> list[str]:
         return self.intake.push(events, self.step, self.platform.clock._now, self.thread())
 

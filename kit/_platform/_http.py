@@ -96,6 +96,9 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
 
 def _attempt(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) -> Any:
     """One attempt at ``request``: the registry's answer (no retries), recorded."""
+    injected = platform.faults._intercept(host, adapter, request, kwargs)  # a scheduled fault (kit._platform._faults)
+    if injected is not None:
+        return injected
     mask = host.mask
     headers = {
         mask.text(k): (MASK if k.lower() in _SENSITIVE_HEADERS else mask(v))

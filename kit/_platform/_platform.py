@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from kit import _runtime
 from kit._platform import _aiohttp, _clients, _http
+from kit._platform._faults import Faults
 from kit._platform._host import ComponentHost
 from kit._platform._playbooks import Playbook, PlaybookRun, check_steps
 from kit._platform._records import ActionRecord, RunRecord, thaw
@@ -42,6 +43,8 @@ class FakePlatform:
     manager (or call :meth:`close`) to stop workers and remove its temporary storage.
     :attr:`secrets` (a :class:`kit._platform._secrets.Secrets`) holds the secret values of every
     hosted component; everything the platform records or shows is masked by it.
+    :attr:`faults` (a :class:`kit._platform._faults.Faults`) schedules faults on purpose (``platform.faults.add(
+    "status", url, status=429, headers={"Retry-After": "30"})``...) and records what components did next.
     """
 
     def __init__(
@@ -67,6 +70,8 @@ class FakePlatform:
         self.step_timeout = step_timeout
         self.http = _http.new_registry(allow_network)
         self.allow_network = allow_network
+        # scheduled faults (429s, timeouts, a refusing intake, read-only storage...) and their firings
+        self.faults = Faults(self)
         self._rules_database = rules_database
         self._rules: Any = None
         self._hosts: list[ComponentHost] = []

@@ -69,7 +69,7 @@ class Simulation:
     ``Event.wait``, ``self._stop_event.wait``, or ``run()`` returning) to the
     next; sleeping costs no real time, it moves the platform's virtual clock.
     Tables of what it did: :attr:`events`, :attr:`runs`, :attr:`logs`,
-    :attr:`http`, :attr:`steps`.
+    :attr:`http`, :attr:`steps`, :attr:`faults` (what it did after the faults of ``platform.faults``).
     """
 
     def __init__(
@@ -531,6 +531,21 @@ class Simulation:
         from kit._platform import _tables
 
         return _tables.metrics_table([self._host])
+
+    @property
+    def fault_records(self) -> tuple:
+        """The faults of ``platform.faults`` injected into this component, each an immutable ``FaultRecord``
+        with what the component did next."""
+        return self.platform.faults.fault_records(self.name)
+
+    @property
+    def faults(self):
+        """The faults injected into this component, one row per firing, with what it did next (retried after
+        how long, logged what, skipped to which request, crashed with what), as a DataFrame with assertion
+        helpers: ``sim.faults.assert_retried(after=30)``, ``assert_crashed(...)``, ``assert_logged(...)``."""
+        from kit._platform._fault_table import fault_table
+
+        return fault_table(self.fault_records)
 
     @property
     def steps(self):

@@ -25,7 +25,7 @@ from posixpath import join as urljoin
 from typing import Any
 
 from kit import _runtime
-from kit.connector import Connector, DefaultConnectorConfiguration, EventType, check_batch
+from kit.connector import Connector, DefaultConnectorConfiguration, EventType, check_batch, retry_refused
 from kit.module import Module
 
 
@@ -83,7 +83,10 @@ class AsyncConnector(Connector):
         As in the real SDK it refreshes the last-events time only (not the error
         count) and first acquires the 1-per-second rate limiter (when aiolimiter is
         installed); events are serialised and size-limited as
-        :meth:`kit.Connector.push_events_to_intakes` does.
+        :meth:`kit.Connector.push_events_to_intakes` does.  A batch the intake refuses (a
+        fault of ``platform.faults``) is retried as the sync connector's, each failed attempt
+        logged as ``RuntimeError("Chunk 0 error (<status>) on attempt <n>: <body>")`` (blocking
+        ``time.sleep`` waits, as the real SDK's); after an hour that error propagates.
         """
         check_batch(events, "push_data_to_intakes")
         self._last_events_time = _runtime.utcnow().replace(tzinfo=None)
@@ -100,7 +103,21 @@ class AsyncConnector(Connector):
                 pass
         if not events:
             return []
-        return self._kit_host.record_intake(self, list(events))
+        host = self._kit_host
+        refusal = host.intake_refusal(len(events))
+        if refusal is not None:
+            failures: list[RuntimeError] = []
+
+            def failed(error: Any, attempt: int) -> None:
+                response = error.response
+                failures.append(RuntimeError(
+                    f"Chunk 0 error ({response.status_code}) on attempt {attempt}: {response.text}"
+                ))
+                self.log_exception(failures[-1])
+
+            if retry_refused(host, len(events), refusal, failed) is not None:
+                raise failures[-1]
+        return host.record_intake(self, list(events))
 
     async def async_iterate(self) -> AsyncGenerator[tuple[list[EventType], datetime | None], None]:
         """Yield ``(events, most_recent_event_date)`` batches (override it as an async generator)."""

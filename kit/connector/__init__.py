@@ -8,7 +8,7 @@ loop, or implement :meth:`Connector.iterate` and let the base class's
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,37 @@ from kit.trigger import Trigger
 from kit.utils import chunks
 
 EventType = dict[str, Any] | str | BaseModel
+_INTAKE_RETRY_FOR = 3600  # seconds the real SDK retries a refused chunk (tenacity stop_after_delay)
+_INTAKE_WAIT_MAX = 10  # its longest wait between two attempts (wait_exponential(min=1, max=10))
+
+
+def intake_waits() -> Iterator[float]:
+    """The waits between two attempts at a chunk, as the real SDK's tenacity policy has them:
+    1, 2, 4, 8, then 10 s, until an hour has gone by."""
+    waited, attempt = 0.0, 0
+    while waited < _INTAKE_RETRY_FOR:
+        wait = float(min(_INTAKE_WAIT_MAX, 2**attempt))
+        yield wait
+        waited += wait
+        attempt += 1
+
+
+def retry_refused(host: Any, count: int, refusal: Exception, on_failure: Any = None) -> Exception | None:
+    """Retry a batch of ``count`` events the intake refused as the real SDK retries a chunk (the
+    :func:`intake_waits`, slept with ``time.sleep``): None once the intake takes it, else the last
+    refusal. ``on_failure(refusal, attempt)`` is called after each failed attempt."""
+    waits = intake_waits()
+    attempt = 1
+    while refusal is not None:
+        if on_failure is not None:
+            on_failure(refusal, attempt)
+        wait = next(waits, None)
+        if wait is None:
+            return refusal
+        time.sleep(wait)
+        attempt += 1
+        refusal = host.intake_refusal(count)
+    return None
 
 
 def check_batch(events: Any, method: str) -> None:
@@ -95,20 +126,32 @@ class Connector(Trigger):
         dicts as JSON, strings as they are); events over 250,000 characters are
         dropped (kit shows a warning) and chunks hold at most 9,437,184 characters.
         kit captures the batch when it is pushed and serialises it when it is
-        first read or when the step ends.  Outside a kit platform (a module's own tests
-        mocking the intake), the chunks are POSTed to ``{intake_server}/batch`` as the
-        real SDK does.
+        first read or when the step ends.  When the intake refuses the batch (a fault of
+        ``platform.faults``), it is retried as the real SDK retries a chunk: waits of 1, 2, 4, 8,
+        then 10 s (``time.sleep``, so each wait is a pause point), for up to an hour; then it logs
+        "Failed to forward N events" and the batch's ids are missing from the result.  Outside a
+        kit platform (a module's own tests mocking the intake), the chunks are POSTed to
+        ``{intake_server}/batch`` as the real SDK does.
         """
         check_batch(events, "push_events_to_intakes")
         if not events:
             return []
-        self._error_count = 0
-        self._last_events_time = _runtime.utcnow().replace(tzinfo=None)
         host = self._kit_host
         if host is None:  # built by a test or a script: the intake's HTTP API, as the real SDK
+            self._error_count = 0
+            self._last_events_time = _runtime.utcnow().replace(tzinfo=None)
             from kit.connector import _direct
 
             return _direct.push(self, list(events))
+        refusal = host.intake_refusal(len(events))
+        if refusal is not None:
+            refusal = retry_refused(host, len(events), refusal)
+            if refusal is not None:
+                self.log(message=f"Failed to forward {len(events)} events", level="error")
+                self.log_exception(refusal, message=f"Failed to forward {len(events)} events")
+                return []
+        self._error_count = 0
+        self._last_events_time = _runtime.utcnow().replace(tzinfo=None)
         return host.record_intake(self, events)
 
     def publish_events_to_intake(self, events: list[EventType], sync: bool = False) -> list[str]:

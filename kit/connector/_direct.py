@@ -15,9 +15,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from kit import constants
-
-_RETRY_FOR = 3600.0  # seconds the real SDK keeps retrying a chunk (exponential waits of 1 to 10 s)
-
+from kit.connector import intake_waits
 
 def _target(connector: Any, what: str) -> tuple[str, str]:
     """``({intake_server}/batch, intake_key)`` (the module's ``intake_url`` when the configuration has no server).
@@ -54,16 +52,6 @@ def chunks(events: list) -> list[list[str]]:
     return result
 
 
-def _waits() -> Any:
-    """The waits between attempts: 1, 2, 4, 8, then 10 s, until an hour has gone by."""
-    waited, attempt = 0.0, 0
-    while waited < _RETRY_FOR:
-        wait = min(10.0, float(2**attempt))
-        yield wait
-        waited += wait
-        attempt += 1
-
-
 def push(connector: Any, events: list) -> list[str]:
     """POST the chunks of ``events`` with ``requests``; the event ids in chunk order."""
     import requests
@@ -71,7 +59,7 @@ def push(connector: Any, events: list) -> list[str]:
     (url, key), ids = _target(connector, "push_events_to_intakes"), []
     for chunk in chunks(events):
         body = {"intake_key": key, "jsons": chunk}
-        waits = _waits()
+        waits = intake_waits()
         while True:
             try:
                 response = requests.post(url, json=body, headers=connector.http_default_headers, timeout=30)
@@ -97,7 +85,7 @@ async def push_async(connector: Any, events: list) -> list[str]:
     async with connector.session() as session:
         for index, chunk in enumerate(chunks(events)):
             body = {"intake_key": key, "jsons": chunk}
-            waits = _waits()
+            waits = intake_waits()
             while True:
                 try:
                     async with session.post(url, headers=connector.http_default_headers, json=body) as response:
