@@ -146,6 +146,7 @@ class Recorder:
         headers: dict[str, str] = {}
         content_type = None
         for key, value in response.headers.items():
+            key, value = str(key), str(value)
             lower = key.lower()
             if lower == "content-type":
                 content_type = value
@@ -159,7 +160,7 @@ class Recorder:
         from kit._platform._http import _SENSITIVE_HEADERS
 
         request_headers = {
-            key: MASK if key.lower() in _SENSITIVE_HEADERS else mask.text(str(value))
+            str(key): MASK if str(key).lower() in _SENSITIVE_HEADERS else mask.text(str(value))
             for key, value in (request.headers or {}).items()
         }
         host_name = getattr(host, "name", "")
@@ -229,7 +230,8 @@ def load(path: str | Path) -> tuple[list[Exchange], float | None]:
         raise CassetteError(f"kit: cannot read the cassette {where!r}: {error}; pass a cassette file kit wrote") from None
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as error:
+    except yaml.YAMLError:
+        error = _python_yaml_error(text)
         mark = getattr(error, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -257,6 +259,17 @@ def load(path: str | Path) -> tuple[list[Exchange], float | None]:
                 "time such as '2024-01-01T00:00:00Z' or delete it"
             ) from None
     return [_exchange(where, index, item) for index, item in enumerate(data.get("responses") or [])], start
+
+
+def _python_yaml_error(text: str) -> Any:
+    """The error of PyYAML's Python parser for ``text`` (its messages say what it expected; libyaml's do not)."""
+    import yaml
+
+    try:
+        yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        return error
+    return yaml.YAMLError("not valid YAML")
 
 
 def _short(value: Any) -> str:
