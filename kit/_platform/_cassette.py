@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
+from kit import _runtime
 from kit._platform._records import FrozenDict, utc
 from kit._platform._secrets import MASK
 
@@ -130,8 +131,6 @@ class Recorder:
 
     def wrap(self, real_send: Callable[..., Any]) -> Callable[..., Any]:
         """``real_send`` (the registry's passthrough) recording what it answers."""
-        from kit import _runtime
-
         def send(adapter: Any, request: Any, **kwargs: Any) -> Any:
             response = real_send(adapter, request, **kwargs)
             self.record(_runtime.current_host(), request, response)
@@ -176,18 +175,7 @@ class Recorder:
     def _write(self, exchange: Exchange, request_headers: dict[str, str]) -> None:
         import yaml
 
-        response: dict[str, Any] = {"method": exchange.method, "url": exchange.url, "status": exchange.status}
-        if exchange.headers:
-            response["headers"] = dict(exchange.headers)
-        response["content_type"] = exchange.content_type
-        response["auto_calculate_content_length"] = False
-        response["body"] = exchange.body
-        request: dict[str, Any] = {"headers": request_headers}
-        if exchange.request_body is not None:
-            request["body"] = exchange.request_body
-        kit = {"component": exchange.component, "step": exchange.step, "thread": exchange.thread,
-               "time": exchange.time, "request": request}
-        text = yaml.dump([{"response": response, "kit": kit}], Dumper=self._dumper, sort_keys=False,
+        text = yaml.dump([item(exchange, request_headers)], Dumper=self._dumper, sort_keys=False,
                          allow_unicode=True, width=120)
         if not self._exchanges:  # the first item replaces the empty list
             self._file.seek(len(self._prefix))
@@ -196,10 +184,43 @@ class Recorder:
         self._file.write(text.encode("utf-8"))  # one write per exchange, flushed: a killed process loses none
         self._file.flush()
 
+    def exchanges_of(self, component: str) -> list[Exchange]:
+        """The exchanges recorded from ``component`` (its display name), in order."""
+        return [exchange for exchange in self.exchanges if exchange.component == component]
+
     def close(self) -> None:
         """Close the file (everything is already written)."""
         with self._lock:
             self._file.close()
+
+
+def item(exchange: Exchange, request_headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The cassette item of ``exchange``: responses' ``response`` and kit's ``kit`` keys."""
+    response: dict[str, Any] = {"method": exchange.method, "url": exchange.url, "status": exchange.status}
+    if exchange.headers:
+        response["headers"] = dict(exchange.headers)
+    response["content_type"] = exchange.content_type
+    response["auto_calculate_content_length"] = False
+    response["body"] = exchange.body
+    request: dict[str, Any] = {}
+    if request_headers is not None:
+        request["headers"] = dict(request_headers)
+    if exchange.request_body is not None:
+        request["body"] = exchange.request_body
+    kit: dict[str, Any] = {"component": exchange.component, "step": exchange.step, "thread": exchange.thread,
+                           "time": exchange.time}
+    if request:
+        kit["request"] = request
+    return {"response": response, "kit": kit}
+
+
+def dump(items: list[dict[str, Any]], start: str | None = None) -> str:
+    """The text of a cassette holding ``items`` (see :func:`item`), recorded from ``start`` (ISO)."""
+    import yaml
+
+    data: dict[str, Any] = {"kit": {"start": start}} if start else {}
+    data["responses"] = items
+    return _HEADER + yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=120)
 
 
 def _iso(epoch: float) -> str:
@@ -374,11 +395,17 @@ class Replayer:
             base = _split(exchange.url)[0]
             self._by_url.setdefault((exchange.method, base), []).append(_Entry(exchange))
         self._first: dict[tuple[str, str], int] = {key: 0 for key in self._by_url}  # the first unused of each
+        self._replayed: list[tuple[str, Exchange]] = []  # (component, exchange) in the order answered
 
     @property
     def exchanges(self) -> tuple[Exchange, ...]:
         """The cassette's exchanges, in the file's order."""
         return self._exchanges
+
+    def exchanges_of(self, component: str) -> list[Exchange]:
+        """The exchanges replayed to ``component`` (its display name), in the order they were answered."""
+        with self._lock:
+            return [exchange for name, exchange in self._replayed if name == component]
 
     def send(self, adapter: Any, request: Any, **kwargs: Any) -> Any:
         """The registry's passthrough: the recorded answer to ``request`` (a ``requests.Response``)."""
@@ -401,6 +428,7 @@ class Replayer:
                     if entry.body != body:
                         continue
                 entry.used = True
+                self._replayed.append((getattr(_runtime.current_host(), "name", ""), entry.exchange))
                 while first < len(entries) and entries[first].used:
                     first += 1
                 self._first[key] = first
