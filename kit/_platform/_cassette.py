@@ -333,7 +333,8 @@ def _exchange(where: str, index: int, item: Any) -> Exchange:
     return Exchange(
         index, response["method"].upper(), response["url"], status, FrozenDict(headers),
         None if content_type is None else str(content_type), body, request_body, str(meta.get("component", "")),
-        int(meta.get("step") or 0), str(meta.get("thread", "")), str(meta.get("time", "")),
+        meta["step"] if isinstance(meta.get("step"), int) else 0, str(meta.get("thread", "")),
+        str(meta.get("time", "")),
     )
 
 
