@@ -231,6 +231,8 @@ def test_replay_answers_in_order_then_by_query_and_body_each_exchange_once(tmp_p
             lambda: requests.get(f"{API}/items", params={"page": 1}),
             lambda: requests.post(f"{API}/search", data='{ "q" : "b" }'),  # the same JSON, spaced otherwise
         )
+        # what export writes as the component's cassette: the exchanges it was answered, in that order
+        assert [exchange.index for exchange in platform.cassette.exchanges_of("Caller")] == [2, 0, 4, 1, 3]
     assert results == [{"n": 3}, {"n": 1}, {"hits": "a"}, {"n": 2}, {"hits": "b"}]
 
 
