@@ -131,6 +131,7 @@ class Recorder:
 
     def wrap(self, real_send: Callable[..., Any]) -> Callable[..., Any]:
         """``real_send`` (the registry's passthrough) recording what it answers."""
+
         def send(adapter: Any, request: Any, **kwargs: Any) -> Any:
             response = real_send(adapter, request, **kwargs)
             self.record(_runtime.current_host(), request, response)
@@ -164,6 +165,8 @@ class Recorder:
         }
         host_name = getattr(host, "name", "")
         with self._lock:
+            if self._file.closed:  # a thread still calling after platform.close(): nothing to write to
+                return
             exchange = Exchange(
                 len(self._exchanges), str(request.method), mask.text(str(request.url)), int(response.status_code),
                 FrozenDict(headers), content_type, body, request_body, host_name, getattr(host, "step", 0),
