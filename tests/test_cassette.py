@@ -367,3 +367,13 @@ def test_a_bad_item_names_the_file_its_index_and_the_fix(tmp_path, item, problem
     with pytest.raises(CassetteError) as error:
         kit.FakePlatform(replay=path)
     assert str(error.value) == f"kit: the cassette {str(path)!r}: item 1 (responses[1]) {problem}; {ITEM_FIX}"
+
+
+def test_with_allow_network_what_the_cassette_lacks_goes_to_the_network(api, tmp_path):
+    _, url = api
+    cassette = _write(tmp_path / "c.yaml", [_item("GET", f"{url}/items?page=1", '{"from": "cassette"}')])
+    with kit.FakePlatform(replay=cassette, allow_network=True) as platform:
+        results = _replay(
+            platform, lambda: requests.get(f"{url}/items?page=1"), lambda: requests.get(f"{url}/items?page=9")
+        )
+    assert results == [{"from": "cassette"}, {"page": 9, "key": None}]
