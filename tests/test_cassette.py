@@ -377,3 +377,31 @@ def test_with_allow_network_what_the_cassette_lacks_goes_to_the_network(api, tmp
             platform, lambda: requests.get(f"{url}/items?page=1"), lambda: requests.get(f"{url}/items?page=9")
         )
     assert results == [{"from": "cassette"}, {"page": 9, "key": None}]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [1, 2]\nb: *x\n",
+        "a: !!binary aGVsbG8=\nb: 2024-01-01T00:00:00Z\nc: 0x1F\nd: ~\ne: yes\nf: 1.5\ng: '12'\nh: ''\ni:\n",
+        "<<: {a: 1}\nb: 2\n",
+        "- !!set {a, b}\n",
+        "x\n",
+        "",
+        "[1, {a: [2, 3]}]",
+        "a: |\n  multi\n  line\n",
+        "- &s hello\n- *s\n",
+    ],
+)
+def test_a_cassette_is_read_as_yaml_safe_load_reads_it(text):
+    from kit._platform._cassette import _parse
+
+    assert _parse(text) == yaml.safe_load(text)
+
+
+def test_what_yaml_safe_load_refuses_is_refused():
+    from kit._platform._cassette import _parse
+
+    for text in ("{[1]: 2}", "a: !!python/object:os.system x", "a: *nowhere"):
+        with pytest.raises(yaml.YAMLError):
+            _parse(text)
