@@ -485,12 +485,13 @@ class Replayer:
 
     mode = "replay"
 
-    def __init__(self, path: str | Path, secrets: Any, fallback: Callable[..., Any] | None = None) -> None:
+    def __init__(self, path: str | Path, secrets: Any) -> None:
         self.path = Path(path)
         exchanges, self.start = load(path)
         self._exchanges = tuple(exchanges)
         self._secrets = secrets
-        self._fallback = fallback  # the real send (allow_network=True), for what the cassette lacks
+        #: the real send for what the cassette lacks (the platform sets it with allow_network=True)
+        self.fallback: Callable[..., Any] | None = None
         self._lock = threading.Lock()
         self._by_url: dict[tuple[str, str], list[_Entry]] = {}
         for exchange in exchanges:
@@ -538,8 +539,8 @@ class Replayer:
             else:
                 entry = None
         if entry is None:
-            if self._fallback is not None:
-                return self._fallback(adapter, request, **kwargs)
+            if self.fallback is not None:
+                return self.fallback(adapter, request, **kwargs)
             import requests
 
             raise requests.exceptions.ConnectionError(self._missing(method, url, request), request=request)

@@ -100,7 +100,7 @@ class FakePlatform:
         self._closed = False
         if replayer is not None:
             # what the registrations do not answer goes to the cassette (then the network, if allowed)
-            replayer._fallback = self.http._real_send if allow_network else None
+            replayer.fallback = self.http._real_send if allow_network else None
             if not allow_network:
                 self.http.add_passthru("")
             self.http._real_send = replayer.send
