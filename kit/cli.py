@@ -171,7 +171,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     module_configuration = _json_arg(args.module_config, "--module-config")
     directory = kit.load_module_directory(args.dir)
     cls = directory.component(args.command)
-    platform = kit.FakePlatform(start=args.start, allow_network=args.allow_network)
+    if args.record and not args.allow_network:
+        raise UsageError(f"--record {args.record} writes the real HTTP exchanges: add --allow-network")
+    platform = kit.FakePlatform(
+        start=args.start, allow_network=args.allow_network, record=args.record, replay=args.replay
+    )
     try:
         if args.http:
             _register_http(platform, args.http)
@@ -304,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--http", metavar="FILE", help="fake HTTP answers: a JSON list of responses.add arguments "
                    '([{"method": "GET", "url": ..., "json": ...}]) or a responses YAML recording')
     p.add_argument("--allow-network", action="store_true", help="let calls with no fake answer reach the network")
+    cassette = p.add_mutually_exclusive_group()
+    cassette.add_argument("--record", metavar="FILE", help="write every real HTTP exchange to this cassette "
+                          "(responses' YAML format, secrets masked); needs --allow-network")
+    cassette.add_argument("--replay", metavar="FILE", help="answer HTTP calls from this cassette "
+                          "(the clock starts where it was recorded unless --start)")
     p.add_argument("--start", help="start of the virtual clock, ISO 8601 (default: now)")
     p.set_defaults(func=_cmd_run)
     return parser

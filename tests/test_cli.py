@@ -200,3 +200,60 @@ def test_a_syntax_error_in_the_users_file_is_one_line_and_exit_2(
     assert capsys.readouterr().err == (
         f"kit run: error: {broken}:{lines + 1}: invalid syntax; fix the file and run again\n"
     )
+
+
+def _alerts_server():
+    """A local Acme API on 127.0.0.1: GET /alerts answers two alerts."""
+    import http.server
+    import threading
+
+    class Alerts(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"items": [{"id": 1}, {"id": 2}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Alerts)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_run_records_a_cassette_then_replays_it_without_the_server(tmp_path, capsys):
+    server = _alerts_server()
+    cassette = tmp_path / "cassettes" / "acme.yaml"
+    module_config = json.dumps({"api_key": "k-123456", "base_url": f"http://127.0.0.1:{server.server_port}"})
+    try:
+        code = main(["run", str(ACME_DIR), "alerts_trigger", "--config", '{"frequency": 30}', "--module-config",
+                     module_config, "--steps", "2", "--start", "2024-01-01T00:00:00Z", "--allow-network",
+                     "--record", str(cassette)])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0
+    assert "== runs (4 rows)" in capsys.readouterr().out
+    text = cassette.read_text()
+    assert text.count("- response:") == 2 and "k-123456" not in text
+    code = main(["run", str(ACME_DIR), "alerts_trigger", "--config", '{"frequency": 30}', "--module-config",
+                 module_config, "--steps", "2", "--replay", str(cassette)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "== runs (4 rows)" in out and "2024-01-01 00:00:30+00:00" in out  # the recording's clock
+
+
+def test_run_record_needs_allow_network_and_replay_a_cassette(tmp_path, capsys):
+    assert main(["run", str(ACME_DIR), "alerts_trigger", "--record", "c.yaml"]) == 2
+    assert capsys.readouterr().err == "kit run: error: --record c.yaml writes the real HTTP exchanges: add --allow-network\n"
+    assert main(["run", str(ACME_DIR), "alerts_trigger", "--record", "a.yaml", "--replay", "b.yaml"]) == 2
+    assert "argument --replay: not allowed with argument --record" in capsys.readouterr().err
+    missing = tmp_path / "none.yaml"
+    assert main(["run", str(ACME_DIR), "alerts_trigger", "--replay", str(missing)]) == 1
+    assert capsys.readouterr().err == (
+        f"kit run: CassetteError: kit: the cassette {str(missing)!r} does not exist; record it first with "
+        f"FakePlatform(record={str(missing)!r}, allow_network=True), or fix the path\n"
+    )

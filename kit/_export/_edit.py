@@ -555,6 +555,9 @@ def export_into(
             take(test_files, libraries)
         elif (target / data_rel).exists():
             files[data_rel] = test_files[data_rel]
+            cassette_rel = f"tests/data/cassette_{stem}.yaml"
+            if cassette_rel in test_files and (target / cassette_rel).exists():
+                files[cassette_rel] = test_files[cassette_rel]  # the cassette a test of kit's reads
             notes.append(f"refreshed {data_rel} from the new recording (your {test_rel} reads it)")
         else:
             notes.append(f"kept your {test_rel}; the new recording of {cls.__name__} was not written (export it "

@@ -17,6 +17,7 @@ from ._manifests import ExportError
 # the test libraries generated tests import, by what they need
 TEST_LIBRARIES = ("pytest", "requests-mock", "freezegun")
 AIOHTTP_TEST_LIBRARIES = ("pytest", "aioresponses", "freezegun")
+CASSETTE_TEST_LIBRARIES = ("pytest", "responses", "freezegun")  # a recorded cassette answers requests
 
 
 def new_pyproject(*, slug: str, description: str, dependencies: list[str], dev_dependencies: list[str]) -> str:

@@ -11,7 +11,10 @@ configuration, the HTTP answers the component received (in their order), the sam
 (freezegun, ticking by what the loop slept, as kit's virtual clock did) and the same number
 of turns of the run loop: the daemon is stopped at the pause where the recording ended. It
 then compares what was sent with what kit recorded. The recording is a JSON file next to
-the test (``tests/data/recorded_<stem>.json``), so it can be read and edited.
+the test (``tests/data/recorded_<stem>.json``), so it can be read and edited. When the
+simulation's platform recorded to or replayed from a cassette (``FakePlatform(record=...)``,
+``replay=...``) and the component uses ``requests``, its exchanges are the test's HTTP fixture:
+``tests/data/cassette_<stem>.yaml``, in responses' recorder format, loaded with ``responses``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any, Iterable, Mapping
 
 from ._manifests import ExportError, component_kind
 from ._package import _import_groups, component_stem
-from ._pyproject import AIOHTTP_TEST_LIBRARIES, TEST_LIBRARIES
+from ._pyproject import AIOHTTP_TEST_LIBRARIES, CASSETTE_TEST_LIBRARIES, TEST_LIBRARIES
 from ._templates import sample_object
 
 # the most events a recording keeps to compare; the count is always compared
@@ -144,6 +147,14 @@ def recording_of(run: Any) -> tuple[str, dict[str, Any]]:
         "pushed": [_maybe_json(s) for s in strings[:RECORDED_EVENTS_LIMIT]],
         "errors": len(host.errors),
     }
+    cassette = getattr(host.platform, "cassette", None)
+    exchanges = cassette.exchanges_of(host.name) if cassette is not None else []
+    if exchanges:
+        from kit._platform._cassette import item
+        from kit._platform._secrets import MASK
+
+        # popped by write_component_test, which writes it as the test's cassette
+        recording["cassette"] = _redact([item(exchange) for exchange in exchanges], {MASK})
     return run.component.__name__, _redact(recording, long_secrets, exact=secrets)
 
 
@@ -218,6 +229,7 @@ def write_component_test(
     kind = component_kind(cls)
     stem = component_stem(cls)
     example = dict(example or {})
+    cassette = example.pop("cassette", None)
     recorded = "start" in example
     # given values (a recording, examples=) may hold secrets; the samples made below do not
     data = _redact_declared(dict(example), component_manifest, module_manifest)
@@ -235,19 +247,29 @@ def write_component_test(
         http = "aiohttp"  # its session() is an aiohttp ClientSession, imported or not
     client = "aiohttp" if http == "aiohttp" else "requests"
     libraries = list(AIOHTTP_TEST_LIBRARIES if client == "aiohttp" else TEST_LIBRARIES)
+    files: dict[str, str] = {}
+    if cassette and http == "requests":  # responses answers requests only
+        from kit._platform._cassette import dump
+
+        client = "cassette"
+        libraries = list(CASSETTE_TEST_LIBRARIES)
+        data["cassette"] = f"cassette_{stem}.yaml"
+        files[f"tests/data/cassette_{stem}.yaml"] = dump(cassette, data.get("start"))
     data_file = f"tests/data/recorded_{stem}.json"
     render = _action_test if kind == "action" else _daemon_test
     text = render(cls, stem, component_module, module_import, recorded, data, http is not None and client)
-    return {f"tests/test_{stem}.py": text, data_file: json.dumps(data, indent=2)}, libraries
+    return {f"tests/test_{stem}.py": text, data_file: json.dumps(data, indent=2), **files}, libraries
 
 
-def _header(cls: type, recorded: bool, what: str) -> str:
+def _header(cls: type, recorded: bool, what: str, cassette: str | None = None) -> str:
     if recorded:
         origin = (
             f"It replays the run of {cls.__name__} that kit recorded ({what}): the same configuration, the\n"
             "HTTP answers it received, in their order, on the same clock; then it compares what the\n"
             "component sent with the recording."
         )
+        if cassette:
+            origin += f"\nThe HTTP answers are the cassette tests/data/{cassette} (responses' recorder format)."
     else:
         origin = (
             f"kit had no recorded run of {cls.__name__}: the configuration comes from the manifest's\n"
@@ -324,6 +346,13 @@ def register_answers(http, answers):
         http.add(url, method=answer["method"], status=answer.get("status", 200), response_class=Response, **body)
 '''
 
+_ANSWERS_CASSETTE = '''
+
+def register_answers(http, recording):
+    """Answer the requests from the cassette kit recorded (responses' recorder format), in order."""
+    http._add_from_file(Path(__file__).parent / "data" / recording["cassette"])
+'''
+
 _AS_JSON = '''
 
 def as_json(value):
@@ -343,7 +372,10 @@ def as_json(value):
 
 def _client_parts(client: str) -> tuple[list[str], list[str], str, str]:
     """The imports (standard library, third party), ``register_answers`` and the mocker of a test
-    whose component uses ``client`` ("aiohttp" or "requests")."""
+    whose component uses ``client`` ("aiohttp", "requests", or "cassette": requests answered from
+    the recorded cassette by responses)."""
+    if client == "cassette":
+        return [], ["import responses"], _ANSWERS_CASSETTE, "responses.RequestsMock(assert_all_requests_are_fired=False)"
     if client == "aiohttp":
         return (
             ["import inspect", "import re", "from types import SimpleNamespace"],
@@ -372,6 +404,7 @@ def _action_test(
     data: Mapping[str, Any], http: str | bool,
 ) -> str:
     client_stdlib, client_third, answers, mocker = _client_parts(http or "requests")
+    answers_argument = "RECORDING" if http == "cassette" else 'RECORDING["http"]'
     stdlib = ["import json", "from pathlib import Path", *client_stdlib]
     skip = _skip_without_answers(cls, recorded, data, http)
     third = (["import pytest"] if skip else []) + client_third
@@ -406,7 +439,7 @@ def _action_test(
     action = {cls.__name__}(module=module, data_path=tmp_path)
 
 {clock}{mocker} as http:
-        register_answers(http, RECORDING["http"])
+        register_answers(http, {answers_argument})
 {call}
 '''
     if failed:
@@ -518,6 +551,7 @@ def _daemon_test(
     kind = component_kind(cls)
     is_async = _is_async(cls)
     client_stdlib, client_third, answers, mocker = _client_parts(http or "requests")
+    answers_argument = "RECORDING" if http == "cassette" else 'RECORDING["http"]'
     variable = "connector" if kind == "connector" else "trigger"
     stdlib = ["import json", "import threading", "from pathlib import Path", "from unittest.mock import Mock, patch"]
     if is_async:
@@ -526,7 +560,7 @@ def _daemon_test(
     third = ["import pytest", *client_third, "from freezegun import freeze_time"]
     module_class = module_import[1]
     what = f"{data.get('steps', 1)} step(s) of its run loop"
-    text = _header(cls, recorded, what) + "\n" + _imports(
+    text = _header(cls, recorded, what, data.get("cassette")) + "\n" + _imports(
         stdlib, third, _local_imports(cls, component_module, module_import)
     )
     text += f'\nRECORDING = json.loads((Path(__file__).parent / "data" / "recorded_{stem}.json").read_text())\n'
@@ -577,7 +611,7 @@ def {variable}(tmp_path):
         {freeze} as clock,
         {mocker} as http,
     ):
-        register_answers(http, RECORDING["http"])
+        register_answers(http, {answers_argument})
         pauses = Pauses({variable}, clock, last=RECORDING["steps"])
         {variable}._stop_event = StopEvent(pauses)
         watchdog = threading.Timer(60, {variable}._stop_event.set)  # a loop that never pauses is stopped

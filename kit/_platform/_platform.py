@@ -39,7 +39,12 @@ class FakePlatform:
     (default: now).  Components loaded with :meth:`load` run one step at a time;
     actions run with :meth:`run_action`.  Outbound HTTP is answered from
     :attr:`http`, a ``responses.RequestsMock`` (``platform.http.get(url, json=...)``);
-    unregistered calls fail unless ``allow_network=True``.  Use it as a context
+    unregistered calls fail unless ``allow_network=True``.  ``record="cassettes/acme.yaml"`` (with
+    ``allow_network=True``) writes every real HTTP exchange of the components to that cassette as it
+    happens (responses' recorder format, secrets masked, with the component, step, thread and virtual
+    time of each); ``replay="cassettes/acme.yaml"`` answers what :attr:`http` registrations do not
+    from the cassette, each exchange once, and starts the clock where the recording started (unless
+    ``start`` is given).  :attr:`cassette` is the recorder or replayer.  Use it as a context
     manager (or call :meth:`close`) to stop workers and remove its temporary storage.
     :attr:`secrets` (a :class:`kit._platform._secrets.Secrets`) holds the secret values of every
     hosted component; everything the platform records or shows is masked by it.
@@ -55,8 +60,19 @@ class FakePlatform:
         step_timeout: float = 10.0,
         allow_network: bool = False,
         rules_database: str | Path = ":memory:",
+        record: str | Path | None = None,
+        replay: str | Path | None = None,
     ) -> None:
         check_timeout(step_timeout, "step_timeout")
+        _check_cassette(record, replay, allow_network)
+        replayer = None
+        if replay is not None:
+            from kit._platform._cassette import Replayer
+
+            self.secrets = Secrets()
+            replayer = Replayer(replay, self.secrets)  # a bad file is an error before anything starts
+            if start is None:
+                start = replayer.start
         _runtime.install()
         _http.install()
         _aiohttp.install()  # asyncio loops (virtual clock) and aiohttp calls (self.http) of hosted threads
@@ -72,6 +88,8 @@ class FakePlatform:
         self.allow_network = allow_network
         # scheduled faults (429s, timeouts, a refusing intake, read-only storage...) and their firings
         self.faults = Faults(self)
+        #: the cassette this platform records to or replays from (None without record=/replay=)
+        self.cassette: Any = replayer
         self._rules_database = rules_database
         self._rules: Any = None
         self._hosts: list[ComponentHost] = []
@@ -82,8 +100,24 @@ class FakePlatform:
         self._event_targets: dict[str, Any] = {}
         self.warnings: list[str] = []
         # every secret value declared by a hosted component; everything shown passes through it
-        self.secrets = Secrets()
+        if replayer is None:
+            self.secrets = Secrets()
         self._closed = False
+        if replayer is not None:
+            # what the registrations do not answer goes to the cassette (then the network, if allowed)
+            replayer.fallback = self.http._real_send if allow_network else None
+            if not allow_network:
+                self.http.add_passthru("")
+            self.http._real_send = replayer.send
+        elif record is not None:
+            from kit._platform._cassette import Recorder
+
+            try:
+                self.cassette = Recorder(record, self.secrets, self.clock.time())
+            except BaseException:
+                self.close()  # its temporary storage goes
+                raise
+            self.http._real_send = self.cassette.wrap(self.http._real_send)
         if str(rules_database) != ":memory:":
             try:
                 self.rules_engine  # reopen: rules, last_executed and counters resume now  # noqa: B018
@@ -519,6 +553,8 @@ class FakePlatform:
         if self._rules is not None:
             self._rules.close()
         self.http.reset()
+        if self.cassette is not None and self.cassette.mode == "record":
+            self.cassette.close()
         self._closed = True
         if self._own_storage:
             shutil.rmtree(self.storage, ignore_errors=True)
@@ -639,6 +675,23 @@ class FakePlatform:
 
 # a run() failing at once this many times in a row stops a run_for/advance (it would spin forever)
 _FAILING_STEPS_LIMIT = 100
+
+
+def _check_cassette(record: Any, replay: Any, allow_network: bool) -> None:
+    """``record=``/``replay=`` of a FakePlatform: one of them, a path, and recording on the network."""
+    for name, value in (("record", record), ("replay", replay)):
+        if value is not None and not isinstance(value, (str, Path)):
+            raise TypeError(f"FakePlatform({name}={value!r}): expected the path of a cassette, e.g. 'cassettes/acme.yaml'")
+    if record is not None and replay is not None:
+        raise ValueError(
+            f"FakePlatform(record={str(record)!r}, replay={str(replay)!r}): record writes a cassette from the real "
+            "network and replay answers from one; pass one of them"
+        )
+    if record is not None and not allow_network:
+        raise ValueError(
+            f"FakePlatform(record={str(record)!r}): recording writes the components' real HTTP exchanges, so the "
+            f"calls must reach the network: FakePlatform(record={str(record)!r}, allow_network=True)"
+        )
 
 
 def _storage_name(name: Any) -> str:

@@ -89,25 +89,37 @@ class KitMagics(Magics):
     @magic_arguments.argument("--use", metavar="NAME", help="adopt a kit.FakePlatform from a notebook variable")
     @magic_arguments.argument("--step-timeout", type=float, help="real seconds a step may take (with --start/--reset)")
     @magic_arguments.argument("--allow-network", action="store_true", help="let unregistered HTTP calls through")
+    @magic_arguments.argument("--record", metavar="FILE", help=(
+        "write every real HTTP exchange to this cassette (a new platform; needs --allow-network)"))
+    @magic_arguments.argument("--replay", metavar="FILE", help=(
+        "answer HTTP calls from this cassette (a new platform; its clock starts where the recording did)"))
     def platform(self, line: str = "") -> Any:
         """%platform => Show the notebook's fake platform, or start a new one.
 
         Without options, returns the platform (``p = %platform`` binds it) and lists
         its simulations. ``--start 2024-01-01T00:00:00Z`` (or ``--reset``) closes the
         platform this extension created and starts a new one; ``--use NAME`` adopts a
-        ``kit.FakePlatform`` created in the notebook.
+        ``kit.FakePlatform`` created in the notebook. ``--record FILE --allow-network`` starts a
+        new platform writing the components' real HTTP exchanges to that cassette; ``--replay FILE``
+        one answering from it.
         """
         args = magic_arguments.parse_argstring(self.platform, line)
         session = self.session
+        record, replay = _unquote(args.record), _unquote(args.replay)
+        if record and replay:
+            raise UsageError("--record and --replay: record writes a cassette, replay answers from one; pick one")
         if args.use:
             try:
                 value = session.lookup(args.use)
             except KeyError:
                 raise UsageError(f"--use {args.use}: there is no variable {args.use!r} in the notebook") from None
             platform = session.use_platform(value)
-        elif args.start or args.reset:
+        elif args.start or args.reset or record or replay:
+            if record and not args.allow_network:
+                raise UsageError(f"--record {record} writes the real HTTP exchanges: add --allow-network")
             platform = session.new_platform(
-                start=_unquote(args.start), step_timeout=args.step_timeout, allow_network=args.allow_network
+                start=_unquote(args.start), step_timeout=args.step_timeout, allow_network=args.allow_network,
+                record=record, replay=replay,
             )
         else:
             if args.step_timeout is not None or args.allow_network:

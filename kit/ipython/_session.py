@@ -142,12 +142,20 @@ class Session:
             self.new_platform()
         return self._platform
 
-    def new_platform(self, *, start: Any = None, step_timeout: float | None = None, allow_network: bool = False) -> Any:
-        """Close the platform this session created (if any) and start a new one."""
+    def new_platform(
+        self, *, start: Any = None, step_timeout: float | None = None, allow_network: bool = False,
+        record: str | None = None, replay: str | None = None,
+    ) -> Any:
+        """Close the platform this session created (if any) and start a new one (``record``/``replay``:
+        the cassette it records to or replays from)."""
         import kit
 
         self.close()
         kwargs: dict[str, Any] = {"start": start, "allow_network": allow_network}
+        if record is not None:
+            kwargs["record"] = record
+        if replay is not None:
+            kwargs["replay"] = replay
         if step_timeout is not None:
             kwargs["step_timeout"] = step_timeout
         factory = self._factory or kit.FakePlatform

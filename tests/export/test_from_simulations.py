@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 import kit
 import kit._export
@@ -201,3 +202,98 @@ def test_the_replay_of_a_thread_group_is_marked_skipped_with_the_reason(tmp_path
     result = run_generated_tests(target, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 skipped" in result.stdout
+
+
+PAGER_MODULE = '''
+import time
+
+import requests
+from pydantic import BaseModel, Field
+
+from kit.connector import Connector, DefaultConnectorConfiguration
+from kit.module import Module
+
+
+class PagerConfiguration(BaseModel):
+    base_url: str
+    api_key: str = Field(json_schema_extra={"secret": True})
+
+
+class PagerModule(Module):
+    configuration: PagerConfiguration
+
+
+class PagerConnector(Connector):
+    configuration: DefaultConnectorConfiguration
+
+    def run(self) -> None:
+        page = 1
+        while self.running:
+            config = self.module.configuration
+            answer = requests.get(f"{config.base_url}/events", params={"page": page, "key": config.api_key}, timeout=5)
+            self.push_events_to_intakes(events=[event["id"] for event in answer.json()["events"]])
+            page += 1
+            time.sleep(60)
+'''
+
+
+def _events_server():
+    """A local API on 127.0.0.1: GET /events?page=N answers the events of page N."""
+    import http.server
+    import threading
+    from urllib.parse import parse_qs, urlsplit
+
+    class Events(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            page = int(parse_qs(urlsplit(self.path).query)["page"][0])
+            body = json.dumps({"events": [{"id": f"e{page}-{n}"} for n in range(2)]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Events)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_an_exported_test_replays_the_cassette_the_simulation_recorded(tmp_path):
+    source = tmp_path / "src" / "pager.py"
+    source.parent.mkdir()
+    source.write_text(PAGER_MODULE)
+    from kit._loader import import_file
+
+    code = import_file(source)
+    secret = "pager-S3CR3T-value-1234"
+    server = _events_server()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with kit.FakePlatform(start="2024-01-01T00:00:00Z", record=tmp_path / "pager.yaml",
+                              allow_network=True) as platform:
+            sim = platform.load(code.PagerConnector, {"intake_key": "i"}, {"base_url": base_url, "api_key": secret},
+                                module=code.PagerModule)
+            sim.step(3)
+            target = tmp_path / "Pager"
+            kit.export(code.PagerConnector, to=target, module=code.PagerModule, name="Pager", simulations=[sim],
+                       lock=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    written = "".join(p.read_text() for p in (target / "tests").rglob("*.*"))
+    assert secret not in written
+    cassette = (target / "tests" / "data" / "cassette_connector_pager.yaml").read_text()
+    assert [item["response"]["url"] for item in yaml.safe_load(cassette)["responses"]] == [
+        f"{base_url}/events?page={page}&key=REDACTED" for page in (1, 2, 3)
+    ]
+    test = (target / "tests" / "test_connector_pager.py").read_text()
+    assert "responses.RequestsMock(assert_all_requests_are_fired=False) as http" in test
+    assert 'http._add_from_file(Path(__file__).parent / "data" / recording["cassette"])' in test
+    assert "responses" in (target / "pyproject.toml").read_text()
+    # the server is gone: the generated test (real SDK, no kit) is answered by the cassette
+    result = run_generated_tests(target, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

@@ -321,6 +321,33 @@ def test_platform_magic(ip, capsys):
     mine.close()
 
 
+def test_platform_magic_records_and_replays_a_cassette(ip, tmp_path):
+    cassette = tmp_path / "acme.yaml"
+    cassette.write_text(
+        "responses:\n- response: {method: GET, url: 'https://api.acme.test/alerts', status: 200, "
+        "content_type: application/json, auto_calculate_content_length: false, body: '{\"items\": []}'}\n"
+    )
+    replaying = line(ip, "platform", f"--replay {cassette}")
+    assert replaying.cassette.mode == "replay" and len(replaying.cassette.exchanges) == 1
+    recording = tmp_path / "new.yaml"
+    assert usage_error(ip, "platform", f"--record {recording}") == (
+        f"--record {recording} writes the real HTTP exchanges: add --allow-network"
+    )
+    assert usage_error(ip, "platform", f"--record {recording} --replay {cassette}") == (
+        "--record and --replay: record writes a cassette, replay answers from one; pick one"
+    )
+    platform = line(ip, "platform", f"--record {recording} --allow-network --start 2024-02-01T00:00:00Z")
+    assert platform.cassette.mode == "record" and recording.exists()
+    assert replaying._closed  # the extension closed the platform it had started
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("responses: [")
+    assert usage_error(ip, "platform", f"--replay {bad}") == (
+        f"cannot start a platform: kit: the cassette {str(bad)!r} is not valid YAML at line 1, column 13: "
+        "expected the node content, but found '<stream end>'; fix the file there, or record it again with "
+        f"FakePlatform(record={str(bad)!r}, allow_network=True)"
+    )
+
+
 # -- the panel --------------------------------------------------------------------------------
 def test_panel_buttons_step_and_refresh(ip):
     from kit.ipython import SimulationPanel
