@@ -285,102 +285,11 @@ def load(path: str | Path) -> tuple[list[Exchange], float | None]:
     return [_exchange(where, index, item) for index, item in enumerate(data.get("responses") or [])], start
 
 
-class _Unusual(Exception):
-    """A YAML feature :func:`_parse` leaves to PyYAML's own constructor (a merge key, a tagged collection...)."""
-
-
-_STR = "tag:yaml.org,2002:str"
-_BINARY = "tag:yaml.org,2002:binary"
-_SCALAR_TAGS = frozenset({f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")})
-
-
 def _parse(text: str) -> Any:
-    """``yaml.safe_load(text)``, several times faster on a cassette (libyaml's events, built directly).
-
-    A cassette of days is tens of thousands of items; PyYAML's constructor takes most of the time
-    of loading one. Anything beyond plain data (anchors aside) is handed to ``yaml.safe_load``.
-    """
-    import base64
-
+    """``yaml.safe_load(text)`` with libyaml's parser when PyYAML has it (a cassette of days is big)."""
     import yaml
-    from yaml import events
 
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is None:
-        return yaml.safe_load(text)
-    resolver = yaml.resolver.Resolver()
-    constructor = yaml.constructor.SafeConstructor()
-    plain: dict[str, Any] = {}  # resolved plain scalars (immutable values), by text
-    anchors: dict[str, Any] = {}
-    stack: list[list[Any]] = []  # [container, pending key (or _NO_KEY)]
-    no_key = object()
-    root = None
-    scalar, mapping_start, sequence_start = events.ScalarEvent, events.MappingStartEvent, events.SequenceStartEvent
-    ends = (events.MappingEndEvent, events.SequenceEndEvent)
-    try:
-        for event in yaml.parse(text, Loader=loader):
-            kind = type(event)
-            if kind is scalar:
-                tag, value = event.tag, event.value
-                if tag is None or tag == "!":
-                    if not event.style and event.implicit[0]:  # plain (libyaml says "")
-                        if value in plain:
-                            value = plain[value]
-                        else:
-                            tag = resolver.resolve(yaml.ScalarNode, value, (True, False))
-                            if tag != _STR:
-                                if tag not in _SCALAR_TAGS:
-                                    raise _Unusual(tag)
-                                plain[value] = value = constructor.construct_object(yaml.ScalarNode(tag, value))
-                            else:
-                                plain[value] = value
-                elif tag == _BINARY:
-                    value = base64.decodebytes(value.encode("ascii"))
-                elif tag != _STR:
-                    raise _Unusual(tag)
-            elif kind is mapping_start or kind is sequence_start:
-                if event.tag is not None and event.tag != "!":
-                    raise _Unusual(event.tag)
-                container: Any = {} if kind is mapping_start else []
-                if event.anchor is not None:
-                    anchors[event.anchor] = container
-                _attach(stack, container, no_key)
-                stack.append([container, no_key])
-                continue
-            elif kind in ends:
-                value = stack.pop()[0]
-                if not stack:
-                    root = value
-                continue
-            elif kind is events.AliasEvent:
-                value = anchors[event.anchor]
-            else:  # the stream and document events
-                continue
-            if kind is scalar and event.anchor is not None:
-                anchors[event.anchor] = value
-            if not stack:
-                root = value
-            else:
-                _attach(stack, value, no_key)
-    except (_Unusual, KeyError, TypeError):
-        return yaml.load(text, Loader=loader)
-    return root
-
-
-def _attach(stack: list[list[Any]], value: Any, no_key: object) -> None:
-    """Put ``value`` in the innermost container: a list item, or a mapping's key then its value."""
-    if not stack:
-        return
-    top = stack[-1]
-    container = top[0]
-    if type(container) is list:
-        container.append(value)
-    elif top[1] is no_key:
-        hash(value)  # a mapping or list as a key: PyYAML's own constructor says what is wrong
-        top[1] = value
-    else:
-        container[top[1]] = value
-        top[1] = no_key
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
 
 
 def _python_yaml_error(text: str) -> Any:
