@@ -25,7 +25,7 @@ TOP_LEVEL = {
 }
 SUBMODULES = {
     "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
-    "account_validator", "aio", "config", "timer", "metrics", "loguru",
+    "account_validator", "aio", "config", "timer", "metrics", "loguru", "asset_connector",
 }
 # the modules kit implements of each sekoia_automation package (under the same names in kit)
 PACKAGES = {
@@ -37,10 +37,16 @@ PACKAGES = {
     "helpers": {"helpers", "helpers.timestepper"},
     "metrics": {"metrics", "metrics.base", "metrics.prometheus"},
     "loguru": {"loguru", "loguru.config", "loguru.formatters", "loguru.handlers"},
+    "asset_connector": {
+        "asset_connector", "asset_connector.connector", "asset_connector.async_connector", "asset_connector.models",
+        "asset_connector.models.connector", "asset_connector.models.ocsf",
+        *(f"asset_connector.models.ocsf.{name}" for name in (
+            "base", "device", "group", "organization", "risk_level", "software", "user", "vulnerability",
+        )),
+    },
 }
 # what sekoia_automation has and kit does not implement, and why
 UNSUPPORTED = {
-    "asset_connector": "asset connectors are not implemented by kit",
     "http": "the SDK's HTTP clients (sekoia_automation.http) are not implemented by kit; use requests or aiohttp, "
     "which kit answers from platform.http",
 }

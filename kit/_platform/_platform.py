@@ -487,6 +487,13 @@ class FakePlatform:
         return _tables.http_table(self._hosts)
 
     @property
+    def assets(self):
+        """Assets pushed by every hosted asset connector, as a DataFrame (see ``Simulation.assets``)."""
+        from kit._platform import _tables
+
+        return _tables.assets_table(self._hosts)
+
+    @property
     def metrics(self):
         """Prometheus metric changes (``inc``, ``dec``, ``set``, ``observe``) of every hosted component, as a
         DataFrame: kit records them instead of serving them on a port."""

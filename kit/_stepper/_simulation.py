@@ -483,6 +483,19 @@ class Simulation:
         return _tables.http_table([self._host])
 
     @property
+    def asset_records(self) -> tuple:
+        """Assets pushed by an asset connector, as immutable records (one per asset)."""
+        return tuple(self._host.assets)
+
+    @property
+    def assets(self):
+        """Assets pushed by an asset connector as a DataFrame: step, time, component, batch, index, type,
+        class_name, class_uid, uid, version, asset."""
+        from kit._platform import _tables
+
+        return _tables.assets_table([self._host])
+
+    @property
     def metrics(self):
         """Prometheus metric changes (``inc``, ``dec``, ``set``, ``observe``) as a DataFrame: step, time,
         component, metric, type, operation, value, labels."""
