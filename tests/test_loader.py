@@ -106,12 +106,13 @@ def test_dotted_target_for_real_sdk_code(monkeypatch):
 
 
 def test_unsupported_sdk_parts_are_named(tmp_path):
-    (tmp_path / "uses_assets.py").write_text("from sekoia_automation.asset_connector import AssetConnector\n")
+    (tmp_path / "uses_http.py").write_text("from sekoia_automation.http.sync.http_client import SyncHttpClient\n")
     with pytest.raises(ComponentLoadError) as error:
-        load_component(f"{tmp_path / 'uses_assets.py'}:X")
+        load_component(f"{tmp_path / 'uses_http.py'}:X")
     assert str(error.value) == (
-        f"{tmp_path / 'uses_assets.py'}: import of sekoia_automation.asset_connector: asset connectors are not "
-        "implemented by kit"
+        f"{tmp_path / 'uses_http.py'}: import of sekoia_automation.http.sync.http_client: the SDK's HTTP clients "
+        "(sekoia_automation.http) are not implemented by kit; use requests or aiohttp, which kit answers from "
+        "platform.http"
     )
 
 
@@ -119,7 +120,10 @@ def test_components_kit_cannot_run_do_not_hide_the_others(platform):
     with pytest.warns(UserWarning) as caught:
         directory = load_module_directory(DATA / "modules" / "Partial")
     assert directory.names() == ["alerts_trigger"]
-    reason = "import of sekoia_automation.asset_connector: asset connectors are not implemented by kit"
+    reason = (
+        "import of sekoia_automation.http.sync.http_client: the SDK's HTTP clients (sekoia_automation.http) are not "
+        "implemented by kit; use requests or aiohttp, which kit answers from platform.http"
+    )
     assert str(caught[0].message) == f"Partial: loaded without device_assets: device_assets: {reason}"
     with pytest.raises(ComponentLoadError) as error:
         directory.component("device_assets")
