@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from functools import cached_property
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from kit.asset_connector.models.connector import AssetList, DefaultAssetConnectorConfiguration
 from kit.trigger import Trigger
@@ -24,18 +24,49 @@ def retry_waits() -> Iterator[float]:
         yield RETRY_WAIT_MAX
 
 
-def with_retries(attempt: Callable[[], Any]) -> Any:
-    """``attempt()`` again after each exception until it returns, or until an hour (monotonic time, virtual
-    on the platform) has passed since the first attempt: then its last exception is raised."""
-    started = time.monotonic()
-    waits = retry_waits()
-    while True:
-        try:
-            return attempt()
-        except Exception:
-            if time.monotonic() - started >= RETRY_FOR_SECONDS:
-                raise
-        time.sleep(next(waits))
+class Attempts:
+    """The attempts of a push, used as tenacity's ``Retrying`` is::
+
+        for attempt in Attempts():
+            with attempt:
+                response = session.post(...)
+
+    An exception in an attempt is swallowed and the next attempt comes after a wait, until an hour
+    (monotonic time, virtual on the platform) has passed since the first: then it is raised.
+    Iteration ends after an attempt that raised nothing.
+    """
+
+    def __init__(self) -> None:
+        self._succeeded = False
+        self._started = 0.0
+        self._waits = retry_waits()
+
+    def __iter__(self) -> Iterator["_Attempt"]:
+        self._started = time.monotonic()
+        while not self._succeeded:
+            yield _Attempt(self)
+
+    def _retry_after(self, error: BaseException) -> bool:
+        if not isinstance(error, Exception) or time.monotonic() - self._started >= RETRY_FOR_SECONDS:
+            return False
+        time.sleep(next(self._waits))
+        return True
+
+
+class _Attempt:
+    """One attempt of :class:`Attempts`: a context manager."""
+
+    def __init__(self, attempts: Attempts) -> None:
+        self._attempts = attempts
+
+    def __enter__(self) -> "_Attempt":
+        return self
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> bool:
+        if error is None:
+            self._attempts._succeeded = True
+            return False
+        return self._attempts._retry_after(error)
 
 
 class AssetConnectorBase(Trigger):
@@ -91,6 +122,11 @@ class AssetConnectorBase(Trigger):
         if value := os.getenv("ASSET_CONNECTOR_FREQUENCY"):
             return int(value)
         return self.configuration.frequency
+
+    @staticmethod
+    def _retry() -> Attempts:
+        """The attempts of one push: retried on any exception for an hour (1, 2, 4, 8, then 10 s apart)."""
+        return Attempts()
 
     @cached_property
     def _http_header(self) -> dict[str, str]:

@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from kit.asset_connector._base import AssetConnectorBase, retry_waits, RETRY_FOR_SECONDS
+from kit.asset_connector._base import AssetConnectorBase
 from kit.asset_connector.models.connector import AssetItem, AssetList
 
 
@@ -56,11 +56,9 @@ class AsyncAssetConnector(AssetConnectorBase):
         status: int | None = None
         text: str | None = None
         answer: dict | None = None
-        started = time.monotonic()
-        waits = retry_waits()
         try:
-            while True:
-                try:
+            for attempt in self._retry():
+                with attempt:
                     async with self.session() as session:
                         async with session.post(
                             asset_connector_api_url, json=body, timeout=aiohttp.ClientTimeout(total=30)
@@ -75,11 +73,6 @@ class AsyncAssetConnector(AssetConnectorBase):
                                         error, message="Failed to parse JSON response from Sekoia.io asset connector API"
                                     )
                                     return None
-                    break
-                except Exception:
-                    if time.monotonic() - started >= RETRY_FOR_SECONDS:
-                        raise
-                time.sleep(next(waits))
         except TimeoutError as error:
             self._log_timeout(error)
             return None

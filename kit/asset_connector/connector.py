@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from kit.asset_connector._base import AssetConnectorBase, with_retries
+from kit.asset_connector._base import AssetConnectorBase
 from kit.asset_connector.models.connector import AssetItem, AssetList
 
 
@@ -40,9 +40,9 @@ class AssetConnector(AssetConnectorBase):
         body = assets.model_dump(exclude_none=True)
         count = len(body.get("items", []))
         try:
-            response = with_retries(
-                lambda: self._http_session.post(asset_connector_api_url, json=body, timeout=30)
-            )
+            for attempt in self._retry():
+                with attempt:
+                    response = self._http_session.post(asset_connector_api_url, json=body, timeout=30)
         except requests.Timeout as error:
             self._log_timeout(error)
             return None
