@@ -266,3 +266,39 @@ def test_models_before_1_23_have_that_sdks_members():
     import kit.asset_connector.models.ocsf.device as current
 
     assert not hasattr(current.DeviceTypeId, "LAPTOP")
+
+
+def test_a_push_is_retried_for_an_hour_of_virtual_time_then_the_cycle_error_is_logged(platform):
+    import requests
+
+    cls = kit.load_component(f"{COMPONENTS}:AcmeDeviceAssets")
+    sim = platform.load(cls, configuration=CONFIGURATION)
+    uuid = sim._host.connector_configuration_uuid
+    endpoint = f"https://api.test/api/v2/asset-management/asset-connector/{uuid}"
+    platform.http.get(f"{VENDOR}/hosts/1", json=HOSTS[1])
+    platform.http.post(endpoint, body=requests.ConnectionError("reset by peer"))
+    reports = sim.run_until(lambda s: any(r.level == "error" for r in s.log_records), max_steps=1000)
+
+    waits = [r.pause for r in reports]
+    assert waits[:6] == ["sleep(1)", "sleep(2)", "sleep(4)", "sleep(8)", "sleep(10)", "sleep(10)"]
+    posts = [c for c in sim.http_records if c.method == "POST"]
+    # attempts at 0, 1, 3, 7, 15, then every 10 s; the one at or after 3600 s is the last
+    assert len(posts) == 5 + (3600 - 15 + 9) // 10 + 1
+    assert [(r.level, r.message) for r in sim.log_records if r.level == "error"] == [
+        ("error", "Error while running asset connector AcmeDeviceAssets\nreset by peer")
+    ]
+    assert sim.asset_records == ()
+
+
+def test_a_module_directory_with_an_asset_connector_loads_and_simulates(platform):
+    """The directory pins SDK 1.22.3: its models (DeviceTypeId.LAPTOP) are that SDK's."""
+    directory = kit.load_module_directory(Path(__file__).parent / "data" / "modules" / "AcmeAssets")
+    assert directory.names() == ["acme_device_assets"]
+    platform.http.get("https://api.acme.test/hosts", json=[{"id": "l1", "name": "laptop-1", "kind": "laptop"}])
+    sim = directory.simulate(
+        platform, "acme_device_assets", {"sekoia_base_url": "https://api.test", "sekoia_api_key": "KEY"},
+        {"api_key": "acme"},
+    )
+    sim.step()
+    assert [(r.type, r.uid, thaw(r.asset)["device"]["type_id"], thaw(r.asset)["device"]["type"])
+            for r in sim.asset_records] == [("device", "l1", 3, "Laptop")]
