@@ -302,3 +302,19 @@ def test_a_module_directory_with_an_asset_connector_loads_and_simulates(platform
     sim.step()
     assert [(r.type, r.uid, thaw(r.asset)["device"]["type_id"], thaw(r.asset)["device"]["type"])
             for r in sim.asset_records] == [("device", "l1", 3, "Laptop")]
+
+
+def test_assets_never_leave_the_process_even_with_allow_network():
+    from kit import FakePlatform
+
+    cls = kit.load_component(f"{COMPONENTS}:AcmeDeviceAssets")
+    with FakePlatform(start="2024-01-01T00:00:00Z", allow_network=True, step_timeout=5) as platform:
+        sim = platform.load(cls, configuration={"sekoia_base_url": None, "sekoia_api_key": "KEY"})
+        platform.http.get(f"{VENDOR}/hosts/1", json=HOSTS[1])
+        sim.step()
+        uuid = sim._host.connector_configuration_uuid
+        assert [(c.method, c.url, c.status, c.response_body) for c in sim.http_records] == [
+            ("GET", f"{VENDOR}/hosts/1", 200, json.dumps(HOSTS[1])),
+            ("POST", f"https://api.sekoia.io/api/v2/asset-management/asset-connector/{uuid}", 200, "{}"),
+        ]
+        assert [r.uid for r in sim.asset_records] == ["h3"]

@@ -78,17 +78,18 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     when = utc(platform.clock.time())
     from kit._platform._clients import Forwarding
 
+    pushed = _asset_push(platform, host, request)
+    if pushed is not None:
+        host.record_http(
+            HttpCall(host.name, host.step, when, method, url, pushed.status_code, headers, body,
+                     _text(pushed.content, mask), thread=host.thread())
+        )
+        return pushed
     try:
         with Forwarding():  # the registry's passthrough (allow_network) uses the real clients
             response = platform.http._on_request(adapter, request, **kwargs)
     except requests.exceptions.ConnectionError as error:
         message = str(error)
-        if "Connection refused by Responses" in message and (pushed := _asset_push(host, request)) is not None:
-            host.record_http(
-                HttpCall(host.name, host.step, when, method, url, pushed.status_code, headers, body,
-                         _text(pushed.content, mask), thread=host.thread())
-            )
-            return pushed
         if "Connection refused by Responses" in message:
             registered = platform.http.registered()
             listing = "\n".join(f"  - {r.method} {mask.text(r.url)}" for r in registered) or "  (nothing registered)"
@@ -124,11 +125,12 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     return response
 
 
-def _asset_push(host: Any, request: Any) -> Any:
-    """The platform's answer to an asset connector's push nothing in the registry answered, else None."""
+def _asset_push(platform: Any, host: Any, request: Any) -> Any:
+    """The platform's answer to an asset connector's push, unless a response registered on
+    ``platform.http`` matches it (even with ``allow_network``, assets never leave the process); else None."""
     from kit._platform import _assets
 
     connector_uuid = _assets.endpoint_uuid(request.method or "", request.url or "")
-    if connector_uuid is None:
+    if connector_uuid is None or any(r.matches(request)[0] for r in platform.http.registered()):
         return None
     return _assets.answer(host, request, connector_uuid)
