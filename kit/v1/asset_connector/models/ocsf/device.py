@@ -8,6 +8,9 @@ from pydantic import BaseModel
 from kit.asset_connector.models.ocsf import device as _current
 from kit.asset_connector.models.ocsf._tables import enum_pair
 from kit.asset_connector.models.ocsf.base import OCSFBaseModel
+from kit.asset_connector.models.ocsf.group import Group  # noqa: F401
+from kit.asset_connector.models.ocsf.organization import Organization  # noqa: F401
+from kit.asset_connector.models.ocsf.risk_level import RiskLevelId, RiskLevelStr  # noqa: F401
 from kit.asset_connector.models.ocsf.device import (  # noqa: F401 - the same in both SDKs
     EncryptionObject,
     EnabledStr,

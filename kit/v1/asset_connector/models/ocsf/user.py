@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from kit.asset_connector.models.ocsf import user as _current
 from kit.asset_connector.models.ocsf._tables import enum_pair
 from kit.asset_connector.models.ocsf.base import OCSFBaseModel
+from kit.asset_connector.models.ocsf.risk_level import RiskLevelId, RiskLevelStr  # noqa: F401
 from kit.asset_connector.models.ocsf.user import Account, AccountTypeId, AccountTypeStr, Group, Organization  # noqa: F401
 
 UserTypeId, UserTypeStr = enum_pair("UserTypeId", "UserTypeStr", [*_current.USER_TYPES, ("OTHER", 99, "Other")], __name__)
