@@ -78,6 +78,8 @@ def test_sync_asset_connector_pushes_what_the_real_sdk_pushes(tmp_path, platform
     uuid = sim._host.connector_configuration_uuid
 
     assert report.pause == "asset_fetch_cycle() ended"
+    assert report.summary() == "step 1 [paused] 2024-01-01T00:00:00Z: 3 assets, 4 HTTP calls, 5 logs; paused at asset_fetch_cycle() ended"
+    assert [r.uid for r in report.assets] == ["h1", "h2", "h3"]
     kit_bodies = [json.loads(c.request_body) for c in sim.http_records if c.method == "POST"]
     assert [len(b["items"]) for b in real_bodies] == [2, 1]
     assert kit_bodies == real_bodies

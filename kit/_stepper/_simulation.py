@@ -195,7 +195,7 @@ class Simulation:
     def _marks(self) -> tuple:
         host = self._host
         return (len(host.runs), len(host.logs), len(host.http), len(host.rejected), len(host.errors),
-                host.intake.pushed)
+                host.intake.pushed, len(host.assets))
 
     def _deadlock_text(self) -> str:
         return (
@@ -213,7 +213,7 @@ class Simulation:
     def _report(self, number: int, start: float, slept: Any, marks: tuple, status: str, where: str | None) -> StepReport:
         host = self._host
         worker = self._worker
-        runs0, logs0, http0, rejected0, errors0, events0 = marks
+        runs0, logs0, http0, rejected0, errors0, events0, assets0 = marks
         pause = worker.pause if worker is not None else None
         pause_text_ = (
             pause_text(pause.kind, pause.seconds, pause.file, pause.line)
@@ -243,6 +243,7 @@ class Simulation:
             errors=tuple(e for _, e in host.errors[errors0:]) if len(host.errors) > errors0 else nothing,
             storage_before=before,
             storage_after=after,
+            assets=tuple(host.assets[assets0:]) if len(host.assets) > assets0 else nothing,
             _events=partial(_slice_events, recorder, events0, events1),
             _warnings=partial(_kit_warnings, host, number),
             _mask=host.mask,
