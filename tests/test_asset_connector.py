@@ -320,3 +320,47 @@ def test_assets_never_leave_the_process_even_with_allow_network():
             ("POST", f"https://api.sekoia.io/api/v2/asset-management/asset-connector/{uuid}", 200, "{}"),
         ]
         assert [r.uid for r in sim.asset_records] == ["h3"]
+
+
+MODULE_TEST = '''
+from unittest.mock import patch
+
+import requests_mock
+from sekoia_automation.asset_connector.models.ocsf.device import DeviceTypeId
+from sekoia_automation.module import Module
+
+from acme_assets.devices import AcmeDeviceAssets
+
+
+def test_a_laptop_is_pushed(tmp_path):
+    assert DeviceTypeId.LAPTOP == 3
+    module = Module()
+    module._connector_configuration_uuid = "c0ffee"
+    connector = AcmeDeviceAssets(module=module, data_path=tmp_path)
+    connector.configuration = {"sekoia_base_url": "https://api.test", "sekoia_api_key": "KEY"}
+    with requests_mock.Mocker() as mock, patch.object(AcmeDeviceAssets, "log"):
+        mock.get("https://api.acme.test/hosts", json=[{"id": "l1", "name": "laptop-1", "kind": "laptop"}])
+        mock.post("https://api.test/api/v2/asset-management/asset-connector/c0ffee", json={})
+        connector.asset_fetch_cycle()
+        body = mock.request_history[-1].json()
+    assert body["items"][0]["device"]["type"] == "Laptop"
+'''
+
+
+def test_a_module_pinning_sdk_1_22_runs_its_own_tests_on_kit(tmp_path):
+    import shutil
+    import subprocess
+
+    root = tmp_path / "AcmeAssets"
+    shutil.copytree(Path(__file__).parent / "data" / "modules" / "AcmeAssets", root)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_devices.py").write_text(MODULE_TEST)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--kit-sdk"],
+        cwd=root, capture_output=True, text=True, check=False, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"kit: sekoia_automation served by kit ({root / 'poetry.lock'} pins sekoia-automation-sdk 1.22.3)" in (
+        result.stdout
+    )
+    assert "1 passed" in result.stdout

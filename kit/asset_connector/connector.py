@@ -13,7 +13,6 @@ import time
 from abc import abstractmethod
 from collections.abc import Generator
 from functools import cached_property
-from typing import Any
 
 import requests
 

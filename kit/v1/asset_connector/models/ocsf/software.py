@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from kit.asset_connector.models.ocsf import software as _current
 from kit.asset_connector.models.ocsf._tables import enum_pair
 from kit.asset_connector.models.ocsf.base import OCSFBaseModel
 from kit.asset_connector.models.ocsf.software import (  # noqa: F401 - the same in both SDKs
