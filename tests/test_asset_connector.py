@@ -364,3 +364,14 @@ def test_a_module_pinning_sdk_1_22_runs_its_own_tests_on_kit(tmp_path):
         result.stdout
     )
     assert "1 passed" in result.stdout
+
+
+def test_the_sekoia_api_key_is_a_secret_on_the_platform(platform):
+    cls = kit.load_component(f"{COMPONENTS}:AcmeDeviceAssets")
+    sim = platform.load(cls, configuration={"sekoia_base_url": None, "sekoia_api_key": "KEY-5f3a9c"})
+    platform.http.get(f"{VENDOR}/hosts/1", json=HOSTS[1])
+    sim.instance.log("configured with KEY-5f3a9c")
+    assert sim.log_records[-1].message == "configured with ***"
+    sim.step()
+    post = next(c for c in sim.http_records if c.method == "POST")
+    assert post.request_headers["Authorization"] == "***"

@@ -77,6 +77,8 @@ class AssetConnectorBase(Trigger):
     OCSF_SCHEMA_VERSION = 1
     # the pushed list; an SDK before 1.23 has its own models (kit.v1.asset_connector)
     asset_list_model: type = AssetList
+    # the platform keeps the API key secret (every asset connector manifest lists it in its secrets)
+    _kit_secret_configuration_keys = ("sekoia_api_key",)
 
     configuration: DefaultAssetConnectorConfiguration  # type: ignore[assignment]
 
