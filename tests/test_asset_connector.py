@@ -252,6 +252,14 @@ def test_an_sdk_before_asset_connectors_names_the_version():
     old = Flavour((1, 22, 3), None, "/m/poetry.lock", "1.22.3")
     assert rewrite_imports("from sekoia_automation.asset_connector.models.ocsf.device import Device\n", to="kit",
                            flavour=old) == "from kit.v1.asset_connector.models.ocsf.device import Device\n"
+    exported = rewrite_imports(
+        "from kit.v1.asset_connector.models.ocsf.device import Device\nfrom kit.asset_connector import AssetConnector\n",
+        to="sekoia_automation",
+    )
+    assert exported == (
+        "from sekoia_automation.asset_connector.models.ocsf.device import Device\n"
+        "from sekoia_automation.asset_connector import AssetConnector\n"
+    )
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("from sekoia_automation.asset_connector.helpers import x\n", to="kit")
     assert str(error.value).startswith(
