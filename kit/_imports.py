@@ -25,7 +25,7 @@ TOP_LEVEL = {
 }
 SUBMODULES = {
     "module", "trigger", "connector", "action", "storage", "constants", "checkpoint", "exceptions", "utils", "helpers",
-    "account_validator", "aio", "config", "timer", "metrics", "loguru", "http",
+    "account_validator", "aio", "config", "timer", "metrics", "loguru", "http", "asset_connector",
 }
 # the modules kit implements of each sekoia_automation package (under the same names in kit)
 PACKAGES = {
@@ -42,10 +42,13 @@ PACKAGES = {
     "helpers": {"helpers", "helpers.timestepper"},
     "metrics": {"metrics", "metrics.base", "metrics.prometheus"},
     "loguru": {"loguru", "loguru.config", "loguru.formatters", "loguru.handlers"},
-}
-# what sekoia_automation has and kit does not implement, and why
-UNSUPPORTED = {
-    "asset_connector": "asset connectors are not implemented by kit",
+    "asset_connector": {
+        "asset_connector", "asset_connector.connector", "asset_connector.async_connector", "asset_connector.models",
+        "asset_connector.models.connector", "asset_connector.models.ocsf",
+        *(f"asset_connector.models.ocsf.{name}" for name in (
+            "base", "device", "group", "organization", "risk_level", "software", "user", "vulnerability",
+        )),
+    },
 }
 KIT_ONLY = {
     "FakePlatform", "Simulation", "StepReport", "StepTimeout", "SimulationEnded", "VirtualClock", "KitWarning",
@@ -77,7 +80,7 @@ def _alias(alias: ast.alias) -> str:
     return alias.name if alias.asname is None else f"{alias.name} as {alias.asname}"
 
 
-def _to_kit(module: str, sdk_v1_models: bool = False) -> str:
+def _to_kit(module: str, sdk_v1_models: bool = False, flavour: Flavour | None = None) -> str:
     parts = module.split(".")
     if sdk_v1_models and parts[1:] == ["connector"]:
         # the SDK before 1.23 has a pydantic.v1 DefaultConnectorConfiguration
@@ -87,8 +90,11 @@ def _to_kit(module: str, sdk_v1_models: bool = False) -> str:
         return "kit.v1.http.aio.token_refresher"
     if len(parts) == 1:
         return "kit"
-    if parts[1] in UNSUPPORTED:
-        raise ImportRewriteError(f"import of {module}: {UNSUPPORTED[parts[1]]}")
+    if parts[1] == "asset_connector":
+        _check_asset_connector(module, flavour)
+        if sdk_v1_models and ".".join(parts[1:]) in PACKAGES["asset_connector"]:
+            # the SDK before 1.23 has other OCSF models (DeviceTypeId.LAPTOP, UserTypeId.OTHER...)
+            return ".".join(["kit", "v1", *parts[1:]])
     if parts[1] not in SUBMODULES:
         raise ImportRewriteError(
             f"import of {module}: sekoia_automation.{parts[1]} is not implemented by kit (kit implements "
@@ -102,6 +108,23 @@ def _to_kit(module: str, sdk_v1_models: bool = False) -> str:
             f"implements {', '.join('sekoia_automation.' + m for m in sorted(implemented))})"
         )
     return ".".join(["kit", *parts[1:]])
+
+
+def _check_asset_connector(module: str, flavour: Flavour | None) -> None:
+    """Refuse an import of ``sekoia_automation.asset_connector`` that the pinned SDK does not have."""
+    sdk = flavour.sdk if flavour is not None else None
+    if sdk is None:
+        return
+    first = (1, 22, 2) if module.split(".")[2:3] == ["async_connector"] else (1, 19, 0)
+    if sdk < first:
+        what = "AsyncAssetConnector (sekoia_automation.asset_connector.async_connector)" if first == (1, 22, 2) else (
+            "sekoia_automation.asset_connector"
+        )
+        raise ImportRewriteError(
+            f"import of {module}: {what} first appeared in sekoia-automation-sdk "
+            f"{'.'.join(map(str, first))}, but {flavour.pins()}; pin sekoia-automation-sdk >= "
+            f"{'.'.join(map(str, first))} (poetry add sekoia-automation-sdk@^{'.'.join(map(str, first))})"
+        )
 
 
 def _pydantic_module(module: str, to: str) -> str | None:
@@ -148,7 +171,7 @@ def rewrite_imports(
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             head = node.module.split(".")[0]
             if to == "kit" and head == "sekoia_automation":
-                target = _to_kit(node.module, sdk_v1)
+                target = _to_kit(node.module, sdk_v1, flavour)
                 edits.append((*span(node), f"from {target} import {', '.join(map(_alias, node.names))}"))
             elif pydantic_1 and head == "pydantic":
                 edits.extend(_pydantic_from(node, to, span(node)))
@@ -171,7 +194,7 @@ def rewrite_imports(
                     else:
                         new_names.append(renamed)
                 elif to == "kit" and head == "sekoia_automation":
-                    target = _to_kit(alias.name, sdk_v1)
+                    target = _to_kit(alias.name, sdk_v1, flavour)
                     changed = True
                     if alias.asname is None and "." in alias.name:
                         # `import sekoia_automation.x` binds the name sekoia_automation

@@ -36,7 +36,7 @@ class _SDKAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         target_name = None
         if fullname != "sekoia_automation":
             try:
-                target_name = _to_kit(fullname, self.flavour.sdk_v1_models)
+                target_name = _to_kit(fullname, self.flavour.sdk_v1_models, self.flavour)
             except ImportRewriteError as error:
                 raise ModuleNotFoundError(f"{error} (the SDK is served by kit: pytest --kit-sdk)", name=fullname) from None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True, loader_state=target_name)

@@ -83,8 +83,8 @@ def test_parts_of_the_sdk_kit_does_not_implement_are_named():
         rewrite_imports("from sekoia_automation.typing import SupportedAuthentications\n", to="kit")
     assert str(error.value) == (
         "import of sekoia_automation.typing: sekoia_automation.typing is not implemented by kit (kit implements "
-        "account_validator, action, aio, checkpoint, config, connector, constants, exceptions, helpers, "
-        "http, loguru, metrics, module, storage, timer, trigger, utils of sekoia_automation)"
+        "account_validator, action, aio, asset_connector, checkpoint, config, connector, constants, exceptions, "
+        "helpers, http, loguru, metrics, module, storage, timer, trigger, utils of sekoia_automation)"
     )
     with pytest.raises(ImportRewriteError) as error:
         rewrite_imports("from sekoia_automation.connector.metrics import MetricsMixin\n", to="kit")
@@ -93,10 +93,8 @@ def test_parts_of_the_sdk_kit_does_not_implement_are_named():
         "kit (of sekoia_automation.connector, kit implements sekoia_automation.connector, "
         "sekoia_automation.connector.workers)"
     )
-    with pytest.raises(ImportRewriteError) as error:
-        rewrite_imports("from sekoia_automation.asset_connector import AssetConnector\n", to="kit")
-    assert str(error.value) == (
-        "import of sekoia_automation.asset_connector: asset connectors are not implemented by kit"
+    assert rewrite_imports("from sekoia_automation.asset_connector import AssetConnector\n", to="kit") == (
+        "from kit.asset_connector import AssetConnector\n"
     )
     assert rewrite_imports("from sekoia_automation.helpers.timestepper import TimeStepper\n", to="kit") == (
         "from kit.helpers.timestepper import TimeStepper\n"

@@ -105,13 +105,19 @@ def test_dotted_target_for_real_sdk_code(monkeypatch):
     assert issubclass(cls, kit.Trigger)
 
 
+IMPLEMENTED = (
+    "account_validator, action, aio, asset_connector, checkpoint, config, connector, constants, exceptions, "
+    "helpers, http, loguru, metrics, module, storage, timer, trigger, utils"
+)
+
+
 def test_unsupported_sdk_parts_are_named(tmp_path):
-    (tmp_path / "uses_assets.py").write_text("from sekoia_automation.asset_connector import AssetConnector\n")
+    (tmp_path / "uses_typing.py").write_text("from sekoia_automation.typing import SupportedAuthentications\n")
     with pytest.raises(ComponentLoadError) as error:
-        load_component(f"{tmp_path / 'uses_assets.py'}:X")
+        load_component(f"{tmp_path / 'uses_typing.py'}:X")
     assert str(error.value) == (
-        f"{tmp_path / 'uses_assets.py'}: import of sekoia_automation.asset_connector: asset connectors are not "
-        "implemented by kit"
+        f"{tmp_path / 'uses_typing.py'}: import of sekoia_automation.typing: sekoia_automation.typing is not "
+        f"implemented by kit (kit implements {IMPLEMENTED} of sekoia_automation)"
     )
 
 
@@ -119,7 +125,10 @@ def test_components_kit_cannot_run_do_not_hide_the_others(platform):
     with pytest.warns(UserWarning) as caught:
         directory = load_module_directory(DATA / "modules" / "Partial")
     assert directory.names() == ["alerts_trigger"]
-    reason = "import of sekoia_automation.asset_connector: asset connectors are not implemented by kit"
+    reason = (
+        "import of sekoia_automation.typing: sekoia_automation.typing is not implemented by kit (kit implements "
+        f"{IMPLEMENTED} of sekoia_automation)"
+    )
     assert str(caught[0].message) == f"Partial: loaded without device_assets: device_assets: {reason}"
     with pytest.raises(ComponentLoadError) as error:
         directory.component("device_assets")

@@ -63,13 +63,15 @@ def test_a_module_s_tests_run_on_kit_with_its_pinned_flavour(tmp_path: Path) -> 
 def test_what_kit_does_not_implement_is_named(tmp_path: Path) -> None:
     root = make_module(tmp_path / "Edgewatch")
     (root / "tests" / "test_assets.py").write_text(
-        "from sekoia_automation.asset_connector import AssetConnector\n\n\ndef test_x():\n    pass\n"
+        "from sekoia_automation.typing import SupportedAuthentications\n\n\ndef test_x():\n    pass\n"
     )
     result = _run(root, "--kit-sdk", "-q", "tests/test_assets.py")
     assert result.returncode == 2, result.stdout + result.stderr
     assert (
-        "E   ModuleNotFoundError: import of sekoia_automation.asset_connector: asset connectors are not implemented "
-        "by kit (the SDK is served by kit: pytest --kit-sdk)"
+        "E   ModuleNotFoundError: import of sekoia_automation.typing: sekoia_automation.typing is not implemented by "
+        "kit (kit implements account_validator, action, aio, asset_connector, checkpoint, config, connector, "
+        "constants, exceptions, helpers, http, loguru, metrics, module, storage, timer, trigger, utils of "
+        "sekoia_automation) (the SDK is served by kit: pytest --kit-sdk)"
     ) in result.stdout
 
 

@@ -9,13 +9,14 @@ import threading
 from pathlib import Path
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from kit import _runtime
 from kit._platform import _loguru, _metrics
 from kit._platform._intake import IntakeRecorder
 from kit._platform._records import (
     ActionRecord,
+    AssetRecord,
     HttpCall,
     LogRecord,
     MetricRecord,
@@ -64,6 +65,10 @@ class ComponentHost:
         self.logs: list[LogRecord] = []
         self.http: list[HttpCall] = []
         self.metrics: list[MetricRecord] = []
+        self.assets: list[AssetRecord] = []
+        self._asset_pushes = 0
+        # the uuid the platform gives this component's connector configuration (asset connectors post to it)
+        self.connector_configuration_uuid = str(uuid5(NAMESPACE_URL, f"kit-platform/{name}"))
         self.rejected: list[RejectedEvent] = []
         self.errors: list[tuple[int, StepError]] = []
         self.intake = IntakeRecorder(name, self._intake_warning, secrets)
@@ -94,6 +99,7 @@ class ComponentHost:
             "url_logs": "https://kit.invalid/logs",
             "url_secrets": "https://kit.invalid/secrets",
             "intake_url": "https://intake.kit.invalid",
+            "connector_configuration_uuid": self.connector_configuration_uuid,
         }
         value = values.get(name)
         if value is None:
@@ -198,6 +204,27 @@ class ComponentHost:
         with self._lock:
             self.metrics.append(record)
 
+    def record_assets(self, connector_uuid: str, body: Any) -> int:
+        """An asset push reached the platform: record each of its items; returns how many."""
+        from kit._platform._assets import asset_fields
+
+        items = body.get("items") if isinstance(body, Mapping) else None
+        items = items if isinstance(items, list) else []
+        version = body.get("version") if isinstance(body, Mapping) else None
+        when, thread = utc(self._now()), self.thread()
+        with self._lock:
+            batch = self._asset_pushes
+            self._asset_pushes += 1
+            for index, item in enumerate(items):
+                kind, class_name, class_uid, uid = asset_fields(item)
+                self.assets.append(
+                    AssetRecord(
+                        self.name, self.step, when, batch, index, kind, class_name, class_uid, uid, version,
+                        connector_uuid, freeze(self.mask.data(item)), thread,
+                    )
+                )
+        return len(items)
+
     def record_http(self, call: HttpCall) -> None:
         with self._lock:
             self.http.append(call)
@@ -230,11 +257,12 @@ class ComponentHost:
             worker._pause("run() raised" if error is not None else "run() returned", 0.0, self.platform.clock.time())
             worker._paused_since_marker = False
 
-    def iteration_ended(self, item: Any) -> None:
+    def iteration_ended(self, item: Any, what: str = "next_run()") -> None:
+        """A cycle of the component's loop (``what``) ended: a pause point, unless it paused already."""
         worker = self.worker
         if worker is not None and worker.host is self:
             if not worker._paused_since_marker:
-                worker._pause("next_run() ended", 0.0, self.platform.clock.time())
+                worker._pause(f"{what} ended", 0.0, self.platform.clock.time())
             worker._paused_since_marker = False
 
     def record_validation_end(self, validator: Any, success: bool) -> None:

@@ -109,6 +109,13 @@ def _attempt(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any
     when = utc(platform.clock.time())
     from kit._platform._clients import Forwarding
 
+    pushed = _asset_push(platform, host, request)
+    if pushed is not None:
+        host.record_http(
+            HttpCall(host.name, host.step, when, method, url, pushed.status_code, headers, body,
+                     _text(pushed.content, mask), thread=host.thread())
+        )
+        return pushed
     try:
         with Forwarding():  # the registry's passthrough (allow_network) uses the real clients
             response = platform.http._on_request(adapter, request, retries=_NO_RETRY, **kwargs)
@@ -149,3 +156,12 @@ def _attempt(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any
     return response
 
 
+def _asset_push(platform: Any, host: Any, request: Any) -> Any:
+    """The platform's answer to an asset connector's push, unless a response registered on
+    ``platform.http`` matches it (even with ``allow_network``, assets never leave the process); else None."""
+    from kit._platform import _assets
+
+    connector_uuid = _assets.endpoint_uuid(request.method or "", request.url or "")
+    if connector_uuid is None or any(r.matches(request)[0] for r in platform.http.registered()):
+        return None
+    return _assets.answer(host, request, connector_uuid)

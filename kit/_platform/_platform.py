@@ -161,6 +161,8 @@ class FakePlatform:
         display = self._unique_name(name or component.name or component.__name__)
         path = Path(data_path) if data_path is not None else self.storage / "components" / _storage_name(display)
         path.mkdir(parents=True, exist_ok=True)
+        # keys a base class knows are secret on the platform (an asset connector's sekoia_api_key)
+        secrets = (*secrets, *getattr(component, "_kit_secret_configuration_keys", ()))
         host, _ = self._host_for(
             component, display, path, _kind(component), module, manifest, module_configuration, secrets,
             "configuration", configuration,
@@ -524,6 +526,13 @@ class FakePlatform:
         from kit._platform import _tables
 
         return _tables.http_table(self._hosts)
+
+    @property
+    def assets(self):
+        """Assets pushed by every hosted asset connector, as a DataFrame (see ``Simulation.assets``)."""
+        from kit._platform import _tables
+
+        return _tables.assets_table(self._hosts)
 
     @property
     def metrics(self):

@@ -158,6 +158,32 @@ class MetricRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AssetRecord:
+    """One asset an asset connector pushed to ``POST .../api/v2/asset-management/asset-connector/{uuid}``.
+
+    ``batch`` numbers the component's pushes (from 0) and ``index`` the asset in its push; ``type``
+    is which OCSF asset it is (``device``, ``user``, ``software``, ``vulnerability``, or ``unknown``),
+    read from its fields as the platform receives JSON; ``class_name`` and ``class_uid`` are the
+    OCSF class it states; ``uid`` is the id of its device, user or finding; ``version`` is the
+    ``version`` of the pushed list; ``asset`` is the asset as sent (None values left out by the SDK).
+    """
+
+    component: str
+    step: int
+    time: datetime
+    batch: int
+    index: int
+    type: str
+    class_name: str | None
+    class_uid: int | None
+    uid: str | None
+    version: Any
+    connector_uuid: str
+    asset: Mapping[str, Any]
+    thread: str = ""  # the component's thread that pushed it ("" for a component without threads)
+
+
+@dataclass(frozen=True, slots=True)
 class RejectedEvent:
     """A ``send_event`` that did not start a run (it failed ``results_model``, or could not be sent)."""
 

@@ -170,6 +170,19 @@ def metrics_table(hosts: Iterable[Any]) -> pd.DataFrame:
     ])), _mask_of(hosts))
 
 
+def assets_table(hosts: Iterable[Any]) -> pd.DataFrame:
+    """Assets pushed by asset connectors: step, time, component, batch, index, type, class_name,
+    class_uid, uid, version, then ``asset`` (the item as sent, a dict)."""
+    hosts = list(hosts)
+    records = sorted((r for host in hosts for r in host.assets), key=lambda r: (r.time, r.step))
+    return masked_frame(_frame(records, _with_thread(records, [
+        ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
+        ("batch", "batch", "int64"), ("index", "index", "int64"), ("type", "type", object),
+        ("class_name", "class_name", object), ("class_uid", "class_uid", "Int64"), ("uid", "uid", object),
+        ("version", "version", object), ("asset", lambda r: thaw(r.asset), object),
+    ])), _mask_of(hosts))
+
+
 def steps_table(reports: Iterable[Any], mask: Any = None) -> pd.DataFrame:
     """One row per step: number, status, start, end, pause, [threads,] counts and error.
 

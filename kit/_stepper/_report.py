@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
-from kit._platform._records import HttpCall, LogRecord, RejectedEvent, RunRecord, StepError, thaw
+from kit._platform._records import AssetRecord, HttpCall, LogRecord, RejectedEvent, RunRecord, StepError, thaw
 
 
 def _iso(dt: datetime) -> str:
@@ -43,6 +43,7 @@ class StepReport:
     storage_before: Mapping[str, Any]
     storage_after: Mapping[str, Any]
     threads: tuple[str, ...] = ()
+    assets: tuple[AssetRecord, ...] = ()  # assets an asset connector pushed during the step
     _events: Any = field(default=None, repr=False, compare=False)
     _warnings: Any = field(default=None, repr=False, compare=False)
     _mask: Any = field(default=None, repr=False, compare=False)  # the platform's Secrets
@@ -81,6 +82,8 @@ class StepReport:
             counts.append(f"{len(self.runs)} run{'s' * (len(self.runs) != 1)}")
         if self.events_pushed:
             counts.append(f"{self.events_pushed} event{'s' * (self.events_pushed != 1)}")
+        if self.assets:
+            counts.append(f"{len(self.assets)} asset{'s' * (len(self.assets) != 1)}")
         if self.http:
             counts.append(f"{len(self.http)} HTTP call{'s' * (len(self.http) != 1)}")
         if self.logs:
@@ -107,6 +110,7 @@ class StepReport:
             ("threads", "; ".join(self.threads)),
             ("runs", ", ".join(f"{r.event_name}" for r in self.runs)),
             ("intake events", str(self.events_pushed)),
+            ("assets", str(len(self.assets)) if self.assets else ""),
             ("HTTP", ", ".join(f"{c.method} {c.url} → {c.status or c.error}" for c in self.http)),
         ]
         body = "".join(

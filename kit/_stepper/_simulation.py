@@ -196,7 +196,7 @@ class Simulation:
     def _marks(self) -> tuple:
         host = self._host
         return (len(host.runs), len(host.logs), len(host.http), len(host.rejected), len(host.errors),
-                host.intake.pushed)
+                host.intake.pushed, len(host.assets))
 
     def _deadlock_text(self) -> str:
         return (
@@ -214,7 +214,7 @@ class Simulation:
     def _report(self, number: int, start: float, slept: Any, marks: tuple, status: str, where: str | None) -> StepReport:
         host = self._host
         worker = self._worker
-        runs0, logs0, http0, rejected0, errors0, events0 = marks
+        runs0, logs0, http0, rejected0, errors0, events0, assets0 = marks
         pause = worker.pause if worker is not None else None
         pause_text_ = (
             pause_text(pause.kind, pause.seconds, pause.file, pause.line)
@@ -244,6 +244,7 @@ class Simulation:
             errors=tuple(e for _, e in host.errors[errors0:]) if len(host.errors) > errors0 else nothing,
             storage_before=before,
             storage_after=after,
+            assets=tuple(host.assets[assets0:]) if len(host.assets) > assets0 else nothing,
             _events=partial(_slice_events, recorder, events0, events1),
             _warnings=partial(_kit_warnings, host, number),
             _mask=host.mask,
@@ -523,6 +524,19 @@ class Simulation:
         from kit._platform import _tables
 
         return _tables.http_table([self._host])
+
+    @property
+    def asset_records(self) -> tuple:
+        """Assets pushed by an asset connector, as immutable records (one per asset)."""
+        return tuple(self._host.assets)
+
+    @property
+    def assets(self):
+        """Assets pushed by an asset connector as a DataFrame: step, time, component, batch, index, type,
+        class_name, class_uid, uid, version, asset."""
+        from kit._platform import _tables
+
+        return _tables.assets_table([self._host])
 
     @property
     def metrics(self):

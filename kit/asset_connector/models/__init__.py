@@ -1,0 +1,1 @@
+"""Asset models, as in ``sekoia_automation.asset_connector.models``."""

@@ -1,0 +1,1 @@
+"""Asset models of the SDK before 1.23."""
