@@ -306,6 +306,40 @@ def virtualize_namespace(namespace: dict[str, Any]) -> None:
 
 
 _STDLIB = _os.path.dirname(_os.path.abspath(threading.__file__))
+_KIT_DIR = _os.path.dirname(_os.path.abspath(__file__))
+
+
+def library_file(filename: str) -> bool:
+    """True for the standard library's files and installed packages' (not the component's code)."""
+    return filename.startswith(_STDLIB) or "site-packages" in filename
+
+
+def kit_file(filename: str) -> bool:
+    """True for kit's own files."""
+    return filename.startswith(_KIT_DIR)
+
+
+def user_file(filename: str) -> bool:
+    """True for the component's own code: neither kit's nor a library's."""
+    return not (kit_file(filename) or library_file(filename))
+
+
+def user_traceback(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """``tb`` cut after its innermost frame of the component's own code (None when it has none):
+    a debugger opened on it starts where the component called what failed, not inside kit."""
+    entries = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    last = max((i for i, entry in enumerate(entries) if user_file(entry.tb_frame.f_code.co_filename)), default=None)
+    if last is None:
+        return None
+    cut = None
+    for entry in reversed(entries[: last + 1]):
+        cut = types.TracebackType(cut, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return cut
+
+
 _scanned: set[str] = set()  # module names already looked at
 _scanned_count = [0]
 

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+import requests
 
 import kit
 from kit.storage import PersistentJSON
@@ -351,8 +352,36 @@ def test_a_run_that_raises_at_once_stops_run_for_instead_of_spinning() -> None:
         assert _time.monotonic() - began < 30
         assert str(info.value) == (
             "stopped after 100 steps in a row of Boom that failed at once, at 2024-01-01T00:00:00+00:00 (virtual "
-            "time does not move): step 100 [paused] 2024-01-01T00:00:00Z: 2 logs; paused at run() raised; "
+            "time does not move): step 100 [paused] 2024-01-01T00:00:00Z: 2 logs; paused at run() raised (test_simulation.py:345); "
             "RuntimeError: boom. The real SDK restarts a run() that raises at once, spinning like this; sleep "
             "after an error (time.sleep(...) in an except) or fix the error. Every step so far is in sim.steps."
         )
         assert len(sim.steps) == 100
+
+
+class CallsAnUnregisteredApi(kit.Trigger):
+    def run(self):
+        while self.running:
+            requests.get("https://api.unregistered.test/alerts")  # the failing call
+            time.sleep(5)
+
+
+def test_a_run_that_raises_points_at_the_components_line_and_its_traceback_leaves_kit_out(platform):
+    sim = platform.load(CallsAnUnregisteredApi)
+    report = sim.step()
+    line = next(n for n, text in enumerate(open(__file__), 1) if text.rstrip().endswith("# the failing call"))
+    here = __file__.rsplit("/", 1)[-1]
+    assert report.pause == f"run() raised ({here}:{line})"
+    (error,) = report.errors
+    assert f'File "{__file__}", line {line}, in run' in error.traceback
+    assert "/kit/" not in error.traceback  # the fake platform answering the call is not the component's story
+    assert error.traceback.rstrip().endswith(
+        "Register one with platform.http.add(responses.GET, 'https://api.unregistered.test/alerts', json=...) "
+        "or allow real network with FakePlatform(allow_network=True)."
+    )
+    from kit._runtime import user_traceback
+
+    cut = user_traceback(error.exception.__traceback__)
+    while cut.tb_next is not None:
+        cut = cut.tb_next
+    assert (cut.tb_frame.f_code.co_name, cut.tb_lineno) == ("run", line)  # where sim.debug() opens

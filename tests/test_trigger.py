@@ -69,6 +69,11 @@ def test_event_and_event_data_together_is_an_error(platform):
     assert report.error.message == "send_event() got both event and event_data; pass the event once, as event="
 
 
+def _line_of(text: str) -> int:
+    """The line of this file holding ``text`` (outside the assertions that look it up)."""
+    return next(n for n, line in enumerate(open(__file__), 1) if text in line and "_line_of" not in line)
+
+
 def test_event_failing_results_model_is_reported_and_not_recorded(platform):
     class Bad(kit.Trigger):
         results_model = Alert
@@ -88,7 +93,8 @@ def test_event_failing_results_model_is_reported_and_not_recorded(platform):
         "No run was recorded. Fix the event or the results_model."
     )
     assert report.error.type == "ValidationError"
-    assert report.pause == "run() raised"  # the SDK loop calls run() again
+    sent = _line_of('self.send_event("alert", {"id": "not-a-number"})')
+    assert report.pause == f"run() raised (test_trigger.py:{sent})"  # the SDK loop calls run() again
 
 
 def test_model_event_without_results_model_is_refused_like_the_real_sdk(platform):

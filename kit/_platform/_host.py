@@ -254,7 +254,9 @@ class ComponentHost:
         worker = self.worker
         if worker is not None and worker.host is self:
             # run() is over: the SDK's loop calls it again (after an error, or because it returned)
-            worker._pause("run() raised" if error is not None else "run() returned", 0.0, self.platform.clock.time())
+            worker._pause(
+                "run() raised" if error is not None else "run() returned", 0.0, self.platform.clock.time(), raised=error
+            )
             worker._paused_since_marker = False
 
     def iteration_ended(self, item: Any, what: str = "next_run()") -> None:

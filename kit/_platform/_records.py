@@ -247,6 +247,23 @@ class ActionRecord:
         return f"<table>{body}</table><details><summary>{len(self.logs)} log lines</summary><ul>{logs}</ul></details>"
 
 
+def _without_kit_frames(exception: traceback.TracebackException) -> traceback.TracebackException:
+    from kit._runtime import kit_file
+
+    seen: set[int] = set()
+    todo = [exception]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        kept = [frame for frame in current.stack if not kit_file(frame.filename)]
+        if kept:
+            current.stack = traceback.StackSummary.from_list(kept)
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return exception
+
+
 @dataclass(frozen=True, slots=True)
 class StepError:
     """An exception raised during a step, with its formatted traceback."""
@@ -259,7 +276,9 @@ class StepError:
 
     @classmethod
     def from_exception(cls, where: str, error: BaseException, mask: Any = None) -> "StepError":
-        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        """The record of ``error``; its traceback leaves out kit's own frames (the fake platform answering
+        a call is not the component's story) unless the error is kit's alone."""
+        text = "".join(_without_kit_frames(traceback.TracebackException.from_exception(error)).format())
         message = str(error)
         if mask is not None:
             text, message = mask(text), mask(message)

@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any, Coroutine
 
 from kit import _runtime
-from kit._stepper._worker import kit_file, library_file
+from kit._runtime import kit_file, library_file
 
 # while nothing is scheduled, a hosted loop waits for real I/O in slices this long (real seconds),
 # so the simulation can still stop the thread

@@ -14,8 +14,9 @@ import orjson
 from kit._platform._records import StepError, freeze, utc
 from kit._stepper._report import StepReport
 from kit._runtime import ThreadContext as _ThreadAs
+from kit._runtime import user_file, user_traceback
 from kit._stepper import _loops
-from kit._stepper._worker import Worker, describe_frames, kit_file, library_file, pause_text, where_text
+from kit._stepper._worker import Worker, describe_frames, pause_text, where_text
 
 if TYPE_CHECKING:
     from kit._platform._host import ComponentHost
@@ -380,7 +381,7 @@ class Simulation:
         if not worker.busy:
             worker.stopping = True
             paused = worker.pause
-            frames = _loops.user_frames(worker.thread.ident, _user_file) if worker.thread.ident else []
+            frames = _loops.user_frames(worker.thread.ident, user_file) if worker.thread.ident else []
             endless = _loops.endless_loop(frames)
             self._send_sigterm()
             stop = getattr(self.instance, "stop", None)
@@ -455,7 +456,8 @@ class Simulation:
         for report in reversed(self.reports):
             for error in report.errors:
                 if error.exception is not None and error.exception.__traceback__ is not None:
-                    _post_mortem(error.exception.__traceback__)
+                    # at the component's line that called what failed (kit's fake answering it is below)
+                    _post_mortem(user_traceback(error.exception.__traceback__) or error.exception.__traceback__)
                     return
         raise RuntimeError(f"no step of {self.name} raised an exception; nothing to debug")
 
@@ -600,10 +602,6 @@ def _came_back(worker: Worker, paused: Any, again: Any) -> bool:
     if worker.grouped or paused is None or again is None or again is paused or again.file is None:
         return False  # a group's main thread re-pauses in its join: its threads' loops are theirs
     return (again.file, again.line) == (paused.file, paused.line)
-
-
-def _user_file(filename: str) -> bool:
-    return not (kit_file(filename) or library_file(filename))
 
 
 def _kit_warnings(host: Any, step: int) -> tuple[str, ...]:

@@ -17,22 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, Callable
 
-from kit._runtime import ThreadContext
+from kit._runtime import ThreadContext, kit_file, library_file, user_traceback
 from kit._stepper import _threads
-
-_KIT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_STDLIB_DIR = os.path.dirname(os.path.abspath(threading.__file__))
-
-
-def library_file(filename: str) -> bool:
-    """True for the standard library's files and installed packages' (not the component's code)."""
-    return filename.startswith(_STDLIB_DIR) or "site-packages" in filename
-
-
-def kit_file(filename: str) -> bool:
-    """True for kit's own files."""
-    return filename.startswith(_KIT_DIR)
-
 
 class WorkerStopped(BaseException):
     """Raised inside a worker to end it (a BaseException so ``except Exception`` cannot swallow it)."""
@@ -62,6 +48,12 @@ class ThreadState:
     wake_at: float | None
     file: str | None
     line: int | None
+
+
+def _innermost(tb: Any) -> tuple[str, int]:
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_filename, tb.tb_lineno
 
 
 def _caller_location(depth: int = 3) -> tuple[str | None, int | None]:
@@ -121,10 +113,12 @@ class Member(ThreadContext):
         return self.state in _ENDED
 
     def _pause(self, kind: str, seconds: float | None, wake_at: float | None,
-               ready: Callable[[], bool] | None = None) -> None:
+               ready: Callable[[], bool] | None = None, raised: BaseException | None = None) -> None:
         if self._stop_requested and self is not self.group:
             raise WorkerStopped  # a thread being ended pausing again (in a finally): end it now
-        file, line = _caller_location()
+        # where run() raised is the component's line that called what failed; else where it paused
+        cut = user_traceback(raised.__traceback__) if raised is not None else None
+        file, line = (_innermost(cut) if cut is not None else _caller_location())
         self.pause = Pause(kind, seconds, wake_at, file, line)
         self.ready = ready
         self.epoch = self.group.step_epoch

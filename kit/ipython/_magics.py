@@ -763,7 +763,10 @@ def _describe_failure(sim: Any, report: Any, error: Any) -> str:
     mask = sim._host.mask
     lines = [f"step {report.number} [{report.status}] at {report.start.isoformat().replace('+00:00', 'Z')}", ""]
     lines.append(error.traceback.rstrip())
-    tb = error.exception.__traceback__
+    from kit._runtime import user_traceback
+
+    # the variables of the component's frame that called what failed, not of kit's fake below it
+    tb = user_traceback(error.exception.__traceback__) or error.exception.__traceback__
     frame = None
     while tb is not None:
         frame = tb.tb_frame
