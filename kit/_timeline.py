@@ -571,7 +571,8 @@ class Timeline:
             out.append({
                 "lane": row.lane, "component": row.component, "kind": row.kind, "category": row.category,
                 "time": int(millis[i]), "step": int(row.step), "last_step": int(row.last_step),
-                "size": round(float(sizes[i]), 1), "label": f"{row.lane} {row.category} {steps}",
+                "size": round(float(sizes[i]), 1),
+                "label": f"{row.lane}: {steps}" if row.kind == "step" else f"{row.lane}: {row.category}, {steps}",
                 "record": row.record,
             })
         return out

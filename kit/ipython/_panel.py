@@ -259,7 +259,7 @@ class SimulationPanel(widgets.VBox):
         start = max(0, min(first - self.rows // 2, len(steps) - self.rows))
         window = steps.iloc[start : start + self.rows]
         return table_html(window, self.rows, empty, selected=chosen[start : start + self.rows],
-                          note=f"{self.selected} of {len(steps)} highlighted")
+                          note=f"{self.selected} highlighted, of {len(steps)} steps")
 
     # -- the timeline ----------------------------------------------------------------------
     def _timeline_shown(self) -> bool:
