@@ -329,6 +329,39 @@ def check_kinds(call: str, kinds: Any) -> tuple[str, ...]:
 # -- preparing the marks -------------------------------------------------------------------------------
 _COLUMNS = ("lane", "component", "thread", "kind", "category", "time", "end", "step", "last_step", "count",
             "records", "record")
+_KIND_NAMES = np.asarray(list(KINDS), dtype=object)
+_KIND_CODES = {name: code for code, name in enumerate(KINDS)}
+_CATEGORY_NAMES = np.asarray(list(_COLORS), dtype=object)
+_CATEGORY_CODES = {name: code for code, name in enumerate(_COLORS)}
+
+
+@dataclass(slots=True)
+class _Lanes:
+    """The lanes, top to bottom: each one's label, component and thread ("" for a component without threads)."""
+
+    labels: list[str]
+    components: list[str]
+    threads: list[str]
+
+    def add(self, component: str, thread: str | None) -> int:
+        self.labels.append(component if thread is None else f"{component}{_THREAD_SEPARATOR}{thread}")
+        self.components.append(component)
+        self.threads.append(thread or "")
+        return len(self.labels) - 1
+
+
+@dataclass(slots=True)
+class _Table:
+    """Every mark as numbers: codes of lane, kind and category; time, step, count; where its record is."""
+
+    lane: np.ndarray
+    kind: np.ndarray
+    category: np.ndarray
+    time: np.ndarray
+    step: np.ndarray
+    count: np.ndarray
+    source: np.ndarray  # which describe function
+    index: np.ndarray  # its argument
 
 
 def prepare(
@@ -336,105 +369,111 @@ def prepare(
     width: int = 800, mask: Any = None, empty_hint: str = "",
 ) -> "Timeline":
     """The :class:`Timeline` of ``sources``: their marks of ``kinds``, aggregated past ``max_marks``."""
-    frame, describers = _collect(sources, kinds)
-    total = len(frame)
-    lanes = _lanes(frame, [s.component for s in sources])
+    table, lanes, describers = _collect(sources, kinds)
+    total = len(table.time)
     if total <= max_marks:
-        marks = _single_marks(frame, describers, mask)
+        marks = _single_marks(table, lanes, describers, mask)
         bin_seconds = None
     else:
-        marks, bin_seconds = _binned_marks(frame, max_marks)
-    span = (float(frame["time"].min()), float(frame["time"].max())) if total else None
-    return Timeline(title, marks, lanes, total, span, bin_seconds, width, empty_hint)
+        marks, bin_seconds = _binned_marks(table, lanes, max_marks)
+    span = (float(table.time.min()), float(table.time.max())) if total else None
+    return Timeline(title, marks, lanes.labels, total, span, bin_seconds, width, empty_hint)
 
 
-def _collect(sources: Sequence[Source], kinds: Sequence[str]) -> tuple[pd.DataFrame, list[Callable]]:
-    parts = []
+def _codes(values: Sequence[str] | str, codes: dict[str, int], n: int) -> np.ndarray:
+    if isinstance(values, str):
+        return np.full(n, codes[values], dtype=np.int64)
+    return np.fromiter(map(codes.__getitem__, values), dtype=np.int64, count=n)
+
+
+def _collect(sources: Sequence[Source], kinds: Sequence[str]) -> tuple[_Table, _Lanes, list[Callable]]:
+    """The marks of every source, vectorised: per kind, numpy arrays; lanes per component (and thread)."""
+    lanes = _Lanes([], [], [])
     describers: list[Callable[[int], tuple[str, dict]]] = []
-    for source in sources:
-        for name in kinds:
-            marks = KINDS[name].collect(source)
-            if marks is None or not len(marks.time):
-                continue
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in _Table.__slots__}
+    for component in dict.fromkeys(s.component for s in sources):
+        found = [(name, marks) for source in sources if source.component == component for name in kinds
+                 if (marks := KINDS[name].collect(source)) is not None and len(marks.time)]
+        threaded = any(marks.thread if isinstance(marks.thread, str) else any(marks.thread) for _, marks in found)
+        lane_codes = _thread_lanes(component, found, lanes) if threaded else None
+        main = lanes.add(component, None) if not threaded else None
+        for (name, marks), threads in zip(found, lane_codes or [None] * len(found)):
             n = len(marks.time)
-            parts.append(pd.DataFrame({
-                "component": np.full(n, source.component, dtype=object),
-                "thread": np.full(n, marks.thread, dtype=object) if isinstance(marks.thread, str)
-                else np.asarray(marks.thread, dtype=object),
-                "kind": np.full(n, name, dtype=object),
-                "category": np.full(n, marks.category, dtype=object) if isinstance(marks.category, str)
-                else np.asarray(marks.category, dtype=object),
-                "time": marks.time,
-                "step": marks.step,
-                "count": marks.count if marks.count is not None else np.ones(n, dtype=np.int64),
-                "source": np.full(n, len(describers), dtype=np.int64),
-                "index": np.arange(n, dtype=np.int64),
-            }))
+            columns["lane"].append(np.full(n, main, dtype=np.int64) if threads is None else threads)
+            columns["kind"].append(np.full(n, _KIND_CODES[name], dtype=np.int64))
+            columns["category"].append(_codes(marks.category, _CATEGORY_CODES, n))
+            columns["time"].append(np.asarray(marks.time, dtype=np.float64))
+            columns["step"].append(np.asarray(marks.step, dtype=np.int64))
+            columns["count"].append(np.ones(n, dtype=np.int64) if marks.count is None else marks.count)
+            columns["source"].append(np.full(n, len(describers), dtype=np.int64))
+            columns["index"].append(np.arange(n, dtype=np.int64))
             describers.append(marks.describe)
-    if not parts:
-        empty = {c: pd.Series(dtype=object) for c in ("component", "thread", "kind", "category")}
-        empty.update({"time": pd.Series(dtype="float64"), "step": pd.Series(dtype="int64"),
-                      "count": pd.Series(dtype="int64"), "source": pd.Series(dtype="int64"),
-                      "index": pd.Series(dtype="int64")})
-        frame = pd.DataFrame(empty)
-    else:
-        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return frame, describers
+    table = _Table(**{
+        name: np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64 if name == "time" else np.int64)
+        for name, parts in columns.items()
+    })
+    return table, lanes, describers
 
 
-def _lanes(frame: pd.DataFrame, components: list[str]) -> list[str]:
-    """Add the ``lane`` column (a component, or ``component · thread`` for a component with threads);
-    return the lanes in order: components as given, each one's main thread first, then its threads by
-    their first mark."""
-    order = list(dict.fromkeys(components))
-    if frame.empty:
-        frame["lane"] = pd.Series(dtype=object)
-        return order
-    threaded = set(frame.loc[frame["thread"] != "", "component"].unique())
-    frame["lane"] = frame["component"]
-    lanes: list[str] = []
-    for component in order:
-        if component not in threaded:
-            lanes.append(component)
-            continue
-        rows = frame["component"] == component
-        # records made before the component started its first thread were made by its main thread
-        frame.loc[rows & (frame["thread"] == ""), "thread"] = "main"
-        threads = frame.loc[rows].groupby("thread", sort=False)["time"].min().sort_values(kind="stable").index
-        names = ["main", *(t for t in threads if t != "main")]
-        frame.loc[rows, "lane"] = component + _THREAD_SEPARATOR + frame.loc[rows, "thread"]
-        lanes.extend(f"{component}{_THREAD_SEPARATOR}{name}" for name in names)
-    return lanes
+def _thread_lanes(component: str, found: list[tuple[str, _Marks]], lanes: _Lanes) -> list[np.ndarray]:
+    """The lane code of each mark of a component that started threads: its main thread's lane first (marks
+    made before the first thread started were made by it), then one per thread by its first mark."""
+    names: dict[str, int] = {"main": 0, "": 0}
+    per_marks = []
+    for _, marks in found:
+        threads = [marks.thread] if isinstance(marks.thread, str) else marks.thread
+        for thread in dict.fromkeys(threads):
+            names.setdefault(thread, len(names) - 1)
+        per_marks.append(_codes(marks.thread, names, len(marks.time)))
+    first = np.full(len(names) - 1, np.inf)
+    for codes, (_, marks) in zip(per_marks, found):
+        np.minimum.at(first, codes, marks.time)
+    order = [0, *sorted(range(1, len(first)), key=lambda code: (first[code], code))]
+    labels = {code: name for name, code in names.items() if name}
+    to_lane = np.zeros(len(first), dtype=np.int64)
+    for code in order:
+        to_lane[code] = lanes.add(component, labels[code])
+    return [to_lane[codes] for codes in per_marks]
 
 
 def _datetimes(seconds: Any) -> pd.Series:
     return pd.to_datetime(pd.Series(seconds, dtype="float64"), unit="s", utc=True)
 
 
-def _single_marks(frame: pd.DataFrame, describers: list[Callable], mask: Any) -> pd.DataFrame:
+def _frame(lanes: _Lanes, lane: np.ndarray, kind: np.ndarray, category: np.ndarray, **columns: Any) -> pd.DataFrame:
+    labels = np.asarray(lanes.labels, dtype=object)
+    return pd.DataFrame({
+        "lane": labels[lane], "component": np.asarray(lanes.components, dtype=object)[lane],
+        "thread": np.asarray(lanes.threads, dtype=object)[lane], "kind": _KIND_NAMES[kind],
+        "category": _CATEGORY_NAMES[category], **columns,
+    }, columns=list(_COLUMNS))
+
+
+def _single_marks(table: _Table, lanes: _Lanes, describers: list[Callable], mask: Any) -> pd.DataFrame:
     """One mark per record, sorted by time, each with its record (the tooltip) masked and shortened."""
-    frame = frame.sort_values(["time", "step"], kind="stable", ignore_index=True)
+    order = np.lexsort((table.step, table.time))
     records = []
-    for row in frame[["lane", "component", "thread", "kind", "time", "step", "source", "index"]].itertuples(
-        index=False
+    for lane, time_, step, source, index in zip(
+        table.lane[order].tolist(), table.time[order].tolist(), table.step[order].tolist(),
+        table.source[order].tolist(), table.index[order].tolist(),
     ):
-        title, fields = describers[row.source](row.index)
-        record = {"title": title, "component": row.component}
-        if row.lane != row.component:
-            record["thread"] = row.thread
-        record["step"] = int(row.step)
-        record["time"] = _iso(row.time)
+        title, fields = describers[source](index)
+        record = {"title": title, "component": lanes.components[lane]}
+        if lanes.threads[lane]:
+            record["thread"] = lanes.threads[lane]
+        record["step"] = step
+        record["time"] = _iso(time_)
         record.update((k, v) for k, v in fields.items() if v is not None)
         if mask:
             record = mask.data(record)
         records.append({k: _short(v) for k, v in record.items()})
-    times = _datetimes(frame["time"])
-    return pd.DataFrame({
-        "lane": frame["lane"], "component": frame["component"], "thread": frame["thread"], "kind": frame["kind"],
-        "category": frame["category"], "time": times, "end": times, "step": frame["step"],
-        "last_step": frame["step"], "count": frame["count"], "records": np.ones(len(frame), dtype=np.int64),
-        "record": pd.Series(records, dtype=object),
-    }, columns=list(_COLUMNS))
+    times = _datetimes(table.time[order])
+    steps = table.step[order]
+    return _frame(
+        lanes, table.lane[order], table.kind[order], table.category[order], time=times, end=times, step=steps,
+        last_step=steps, count=table.count[order], records=np.ones(len(order), dtype=np.int64),
+        record=pd.Series(records, dtype=object),
+    )
 
 
 _NICE_SECONDS = [
@@ -450,47 +489,55 @@ def _bin_width(seconds: float) -> float:
     return math.ceil(seconds / 604800) * 604800.0
 
 
-def _binned_marks(frame: pd.DataFrame, max_marks: int) -> tuple[pd.DataFrame, float]:
+def _binned_marks(table: _Table, lanes: _Lanes, max_marks: int) -> tuple[pd.DataFrame, float]:
     """One mark per (lane, kind, category, time bin): its count, time range and step range."""
-    groups = ["lane", "kind", "category"]
-    n_groups = len(frame[groups].drop_duplicates())
+    n_kinds, n_categories = len(_KIND_NAMES), len(_CATEGORY_NAMES)
+    group = (table.lane * n_kinds + table.kind) * n_categories + table.category
+    n_groups = len(np.unique(group))
     # bins aligned on multiples of the width: a span of k widths touches at most k + 1 bins
     per_group = max(1, max_marks // n_groups - 1)
-    times = frame["time"].to_numpy()
-    span = float(times.max() - times.min())
+    span = float(table.time.max() - table.time.min())
     width = _bin_width(span / per_group)
-    frame = frame.assign(bin=np.floor(times / width).astype(np.int64))
-    binned = frame.groupby([*groups, "bin"], sort=False).agg(
-        component=("component", "first"), thread=("thread", "first"), count=("count", "sum"),
-        records=("count", "size"), first=("time", "min"), last=("time", "max"), step=("step", "min"),
-        last_step=("step", "max"),
-    ).reset_index()
-    binned = binned.sort_values(["bin", "lane", "kind"], kind="stable", ignore_index=True)
-    start = binned["bin"].to_numpy() * width
+    bins = np.floor(table.time / width).astype(np.int64)
+    first_bin = int(bins.min())
+    n_bins = int(bins.max()) - first_bin + 1
+    key = group * n_bins + (bins - first_bin)
+    order = np.argsort(key, kind="stable")
+    keys = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    group_of, bin_of = np.divmod(keys[starts], n_bins)
+    kind_category, category = np.divmod(group_of, n_categories)
+    lane, kind = np.divmod(kind_category, n_kinds)
+    times, steps = table.time[order], table.step[order]
+    count = np.add.reduceat(table.count[order], starts)
+    records_n = np.diff(np.append(starts, len(keys)))
+    first, last = np.minimum.reduceat(times, starts), np.maximum.reduceat(times, starts)
+    step, last_step = np.minimum.reduceat(steps, starts), np.maximum.reduceat(steps, starts)
+    start = (bin_of + first_bin) * width
+    out = np.lexsort((kind, lane, bin_of))
     records = []
-    for row in binned.itertuples(index=False):
-        kind = KINDS[row.kind]
-        noun = kind.plural if row.records != 1 else row.kind
-        title = f"{row.records} {noun}" + (f" ({row.category})" if row.category != row.kind else "")
-        record = {"title": title, "component": row.component}
-        if row.lane != row.component:
-            record["thread"] = row.thread
-        record["steps"] = f"{row.step}" if row.step == row.last_step else f"{row.step}–{row.last_step}"
-        record["from"] = _iso(row.first)
-        record["to"] = _iso(row.last)
-        record["records"] = int(row.records)
-        if row.kind == "push":
-            record["events"] = int(row.count)
-        record["bin"] = f"{_iso(row.bin * width)} + {_duration(width)}"
+    for i in out.tolist():
+        name, n = _KIND_NAMES[kind[i]], int(records_n[i])
+        category_name = _CATEGORY_NAMES[category[i]]
+        title = f"{n} {KINDS[name].plural if n != 1 else name}" + (
+            f" ({category_name})" if category_name != name else "")
+        record = {"title": title, "component": lanes.components[lane[i]]}
+        if lanes.threads[lane[i]]:
+            record["thread"] = lanes.threads[lane[i]]
+        record["steps"] = f"{step[i]}" if step[i] == last_step[i] else f"{step[i]}–{last_step[i]}"
+        record["from"] = _iso(first[i])
+        record["to"] = _iso(last[i])
+        record["records"] = n
+        if name == "push":
+            record["events"] = int(count[i])
+        record["bin"] = f"{_iso(start[i])} + {_duration(width)}"
         records.append(record)
-    middle = _datetimes(start + width / 2)
-    return pd.DataFrame({
-        "lane": binned["lane"], "component": binned["component"], "thread": binned["thread"],
-        "kind": binned["kind"], "category": binned["category"], "time": middle,
-        "end": _datetimes(start + width), "step": binned["step"], "last_step": binned["last_step"],
-        "count": np.where(binned["kind"] == "push", binned["count"], binned["records"]),
-        "records": binned["records"], "record": pd.Series(records, dtype=object),
-    }, columns=list(_COLUMNS)), width
+    return _frame(
+        lanes, lane[out], kind[out], category[out], time=_datetimes(start[out] + width / 2),
+        end=_datetimes(start[out] + width), step=step[out], last_step=last_step[out],
+        count=np.where(kind[out] == _KIND_CODES["push"], count[out], records_n[out]), records=records_n[out],
+        record=pd.Series(records, dtype=object),
+    ), width
 
 
 def _duration(seconds: float) -> str:
@@ -525,7 +572,8 @@ class Timeline:
         bin_seconds: the width of a time bin when the marks are aggregated, else None.
 
     In a notebook it displays as an interactive chart (:meth:`widget`); :attr:`chart` is the Altair
-    chart (``timeline.chart.save("timeline.html")``), :attr:`spec` its Vega-Lite specification.
+    chart (``timeline.chart.save("timeline.html")``), :attr:`spec` its Vega-Lite specification (what
+    the browser is given).
     """
 
     def __init__(
@@ -577,15 +625,16 @@ class Timeline:
             })
         return out
 
-    @functools.cached_property
-    def chart(self) -> Any:
-        """The Altair chart of the timeline (an ``alt.Chart``; needs the ``timeline`` extra)."""
+    def _skeleton(self) -> Any:
+        """The chart without its data: it reads the dataset ``marks`` (Altair validates what it is
+        given, which costs seconds for thousands of marks; the data is plain JSON, added after)."""
         alt = _altair()
-        kinds = [k for k in KINDS if k in set(self.marks["kind"])] or list(KINDS)
-        categories = [c for c in _COLORS if c in set(self.marks["category"])] or list(_COLORS)
+        present_kinds, present_categories = set(self.marks["kind"].tolist()), set(self.marks["category"].tolist())
+        kinds = [k for k in KINDS if k in present_kinds] or list(KINDS)
+        categories = [c for c in _COLORS if c in present_categories] or list(_COLORS)
         pick = alt.selection_point(name="pick", fields=["component", "step", "last_step"], on="click")
         rows = max(1, len(self.lanes)) * len(kinds)
-        return alt.Chart(alt.Data(values=self.values())).mark_point(
+        return alt.Chart(alt.NamedData(name=_DATASET)).mark_point(
             filled=True, tooltip=alt.ExprRef("datum.record"), cursor="pointer",
         ).encode(
             x=alt.X("time:T", title=self._axis_title(), scale=alt.Scale(type="utc"),
@@ -618,8 +667,17 @@ class Timeline:
 
     @functools.cached_property
     def spec(self) -> dict:
-        """The Vega-Lite specification of :attr:`chart` (data included)."""
-        return self.chart.to_dict()
+        """The Vega-Lite specification of the timeline, its data included (what the browser is given)."""
+        spec = self._skeleton().to_dict()
+        spec["datasets"] = {_DATASET: self.values()}
+        return spec
+
+    @property
+    def chart(self) -> Any:
+        """The timeline as an Altair chart (``alt.Chart``), e.g. ``timeline.chart.save("timeline.html")``."""
+        alt = _altair()
+        with alt.utils.schemapi.debug_mode(False):  # the data is not validated when the chart is built
+            return self._skeleton().properties(datasets={_DATASET: self.values()})
 
     def widget(self, on_select: Callable[[StepRange], Any] | None = None) -> Any:
         """The chart as a Jupyter widget (``alt.JupyterChart``, rendered offline, as SVG).
@@ -627,10 +685,20 @@ class Timeline:
         ``on_select(steps)`` is called with a :class:`StepRange` when a mark is clicked (the steps of
         a bin when the marks are aggregated).
         """
-        chart = _widget_class()(self.chart, embed_options=_EMBED_OPTIONS)
+        widget = _widget_class()(None, embed_options=_EMBED_OPTIONS)
+        self.draw(widget, on_select)
+        return widget
+
+    def draw(self, widget: Any, on_select: Callable[[StepRange], Any] | None = None) -> None:
+        """Draw this timeline in ``widget`` (one made by :meth:`widget`), replacing what it showed.
+
+        Its selection starts empty; ``on_select`` is called as :meth:`widget` says.
+        """
+        with widget.hold_sync():
+            widget.chart = self._skeleton()  # sets the selections up (validated: it is small)
+            widget.spec = self.spec
         if on_select is not None:
-            connect(chart, on_select)
-        return chart
+            connect(widget, on_select)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         bundle = self.widget()._repr_mimebundle_()
@@ -646,6 +714,7 @@ class Timeline:
 
 
 _EMBED_OPTIONS = {"renderer": "svg", "actions": False}
+_DATASET = "timeline"  # not "marks": Vega gives that name to the chart's marks
 
 
 def connect(widget: Any, on_select: Callable[[StepRange], Any]) -> None:

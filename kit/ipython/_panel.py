@@ -273,16 +273,13 @@ class SimulationPanel(widgets.VBox):
         if version == self._timeline_version:
             return
         self._timeline_version = version
-        from kit._timeline import connect
-
         try:
             timeline = self.sim.timeline()
             if self._chart is None:
                 self._chart = timeline.widget(on_select=self._on_pick)
                 self.timeline_box.children = [self._chart]
             else:
-                self._chart.chart = timeline.chart  # drawn again: its selection starts empty
-                connect(self._chart, self._on_pick)
+                timeline.draw(self._chart, self._on_pick)  # drawn again: its selection starts empty
         except ImportError as error:
             self._timeline_error = str(error)
             return
