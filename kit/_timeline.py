@@ -221,7 +221,7 @@ def _log_marks(source: Source) -> _Marks | None:
     logs = list(source.host.logs)
     if not logs:
         return None
-    known = {level: f"log {level}" for level in _LOG_LEVELS}
+    known = {level: f"log {level}" for level in _LOG_LEVELS} | {"exception": "log error"}  # log_exception
 
     def describe(i: int) -> tuple[str, dict]:
         r = logs[i]
