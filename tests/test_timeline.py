@@ -340,6 +340,12 @@ def test_clicking_a_mark_calls_on_select_with_its_steps(poller):
     assert str(StepRange("Poller", 2, 2)) == "step 2"
 
 
+def test_in_a_notebook_a_timeline_shows_as_its_widget(poller):
+    bundle, _metadata = poller.timeline()._repr_mimebundle_()
+    assert bundle["text/plain"] == "<Timeline Poller (Poller): 28 marks in 1 lane>"
+    assert set(bundle["application/vnd.jupyter.widget-view+json"]) == {"version_major", "version_minor", "model_id"}
+
+
 def test_drawing_needs_no_altair_until_the_chart_is_asked_for():
     code = (
         "import sys, time, kit\n"

@@ -68,7 +68,7 @@ class Simulation:
     ``Event.wait``, ``self._stop_event.wait``, or ``run()`` returning) to the
     next; sleeping costs no real time, it moves the platform's virtual clock.
     Tables of what it did: :attr:`events`, :attr:`runs`, :attr:`logs`,
-    :attr:`http`, :attr:`steps`.
+    :attr:`http`, :attr:`steps`; all of it on the virtual clock: :meth:`timeline`.
     """
 
     def __init__(
