@@ -31,6 +31,7 @@ _MIN_MARKS = 10
 _TEXT_LIMIT = 300  # characters of a text field in a tooltip (bodies, messages, tracebacks)
 _SIZE_MIN, _SIZE_MAX = 30.0, 320.0  # square pixels of a mark of count 1 and of the largest count
 _THREAD_SEPARATOR = " · "
+_BIN_PIXELS = 12  # the narrowest time bin, in pixels of the chart's width
 _EXTRA = "pip install 'sekoia-kit[timeline]'"
 
 
@@ -375,7 +376,7 @@ def prepare(
         marks = _single_marks(table, lanes, describers, mask)
         bin_seconds = None
     else:
-        marks, bin_seconds = _binned_marks(table, lanes, max_marks)
+        marks, bin_seconds = _binned_marks(table, lanes, max_marks, width)
     span = (float(table.time.min()), float(table.time.max())) if total else None
     return Timeline(title, marks, lanes.labels, total, span, bin_seconds, width, empty_hint)
 
@@ -477,8 +478,9 @@ def _single_marks(table: _Table, lanes: _Lanes, describers: list[Callable], mask
 
 
 _NICE_SECONDS = [
-    m * 10.0**e for e in range(-3, 2) for m in (1, 2, 5)
-] + [15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800]
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800,
+    1200, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800,
+]
 
 
 def _bin_width(seconds: float) -> float:
@@ -489,13 +491,16 @@ def _bin_width(seconds: float) -> float:
     return math.ceil(seconds / 604800) * 604800.0
 
 
-def _binned_marks(table: _Table, lanes: _Lanes, max_marks: int) -> tuple[pd.DataFrame, float]:
-    """One mark per (lane, kind, category, time bin): its count, time range and step range."""
+def _binned_marks(table: _Table, lanes: _Lanes, max_marks: int, pixels: int) -> tuple[pd.DataFrame, float]:
+    """One mark per (lane, kind, category, time bin): its count, time range and step range.
+
+    At most ``max_marks`` marks in all, and bins no narrower than ``_BIN_PIXELS`` of the chart's
+    ``pixels`` (narrower bins would draw their marks on top of each other)."""
     n_kinds, n_categories = len(_KIND_NAMES), len(_CATEGORY_NAMES)
     group = (table.lane * n_kinds + table.kind) * n_categories + table.category
     n_groups = len(np.unique(group))
     # bins aligned on multiples of the width: a span of k widths touches at most k + 1 bins
-    per_group = max(1, max_marks // n_groups - 1)
+    per_group = max(1, min(max_marks // n_groups - 1, pixels // _BIN_PIXELS))
     span = float(table.time.max() - table.time.min())
     width = _bin_width(span / per_group)
     bins = np.floor(table.time / width).astype(np.int64)
@@ -605,16 +610,20 @@ class Timeline:
         return f"{self.total:,} records; {span}; hover a mark for its record, click it to select its step"
 
     def values(self) -> list[dict]:
-        """The data given to Vega: one dict per mark (time in epoch milliseconds)."""
+        """The data given to Vega: one dict per mark (time in epoch milliseconds), the larger ones first
+        (drawn first, so a smaller mark at the same place stays visible on top)."""
         marks = self.marks
         if marks.empty:
             return []
         counts = marks["count"].to_numpy(dtype=np.float64)
-        sizes = _SIZE_MIN + (_SIZE_MAX - _SIZE_MIN) * np.sqrt(counts / counts.max())
+        largest = marks.groupby("kind")["count"].transform("max").to_numpy(dtype=np.float64)  # per row of a lane
+        sizes = _SIZE_MIN + (_SIZE_MAX - _SIZE_MIN) * np.sqrt(counts / largest)
         millis = marks["time"].dt.as_unit("ms").astype("int64").to_numpy()
         out = []
-        for i, row in enumerate(marks[["lane", "component", "kind", "category", "step", "last_step", "record"]]
-                                .itertuples(index=False)):
+        rows = list(marks[["lane", "component", "kind", "category", "step", "last_step", "record"]]
+                    .itertuples(index=False))
+        for i in np.argsort(-counts, kind="stable").tolist():
+            row = rows[i]
             steps = f"step {row.step}" if row.step == row.last_step else f"steps {row.step}–{row.last_step}"
             out.append({
                 "lane": row.lane, "component": row.component, "kind": row.kind, "category": row.category,
@@ -626,7 +635,7 @@ class Timeline:
         return out
 
     def _skeleton(self) -> Any:
-        """The chart without its data: it reads the dataset ``marks`` (Altair validates what it is
+        """The chart without its data: it reads the dataset ``timeline`` (Altair validates what it is
         given, which costs seconds for thousands of marks; the data is plain JSON, added after)."""
         alt = _altair()
         present_kinds, present_categories = set(self.marks["kind"].tolist()), set(self.marks["category"].tolist())

@@ -236,12 +236,15 @@ def test_up_to_max_marks_each_record_is_a_mark_past_it_they_are_binned(platform)
     timeline = sim.timeline(max_marks=3099)
     marks = timeline.marks
     assert timeline.aggregated and timeline.total == 3100 and len(marks) <= 3099
-    # 4 (kind, colour) rows in the lane: 3099 // 4 - 1 = 773 bins at most, of 100 min / 773 -> 10 s each
-    assert timeline.bin_seconds == 10
+    # 4 (kind, colour) rows in the lane: 3099 // 4 - 1 = 773 bins each at most, and none narrower than
+    # 12 pixels of the 800: 66 bins over 99 minutes, 90 s -> bins of 2 minutes
+    assert timeline.bin_seconds == 120
     assert marks["records"].sum() == 3100
     assert marks.groupby("category")["records"].sum().to_dict() == {"log error": 100, "log info": 900,
                                                                     "push": 2000, "step": 100}
-    assert repr(timeline) == "<Timeline Flood (Flood): 400 marks for 3,100 records in 1 lane>"
+    assert repr(timeline) == "<Timeline Flood (Flood): 200 marks for 3,100 records in 1 lane>"
+    wide = sim.timeline(max_marks=3099, width=4000)  # 333 bins: 17.8 s -> 20 s, a step a minute: 100 bins a row
+    assert wide.bin_seconds == 20 and len(wide.marks) == 4 * 100
 
 
 def test_a_bin_counts_its_records_and_gives_their_time_and_steps(platform):
