@@ -659,7 +659,8 @@ class Timeline:
             opacity=alt.condition(pick, alt.value(0.9), alt.value(0.25)),
             description=alt.Description("label:N"),
         ).add_params(pick).properties(
-            title=alt.Title(self.title, subtitle=self.subtitle, anchor="start"),
+            title=alt.Title(self.title if self._span else f"{self.title}: no records yet", subtitle=self.subtitle,
+                            anchor="start"),
             width=self.width,
             height={"step": 20, "for": "offset"} if rows > 1 else 40,
         )
@@ -717,7 +718,7 @@ class Timeline:
 
     def __repr__(self) -> str:
         if self.marks.empty:
-            return f"<Timeline {self.title}: {self._empty_hint}>"
+            return f"<Timeline {self.title}: no records yet; {self._empty_hint}>"
         what = f"{len(self.marks):,} marks for {self.total:,} records" if self.aggregated else f"{self.total:,} marks"
         return f"<Timeline {self.title}: {what} in {len(self.lanes)} lane{'s' * (len(self.lanes) != 1)}>"
 

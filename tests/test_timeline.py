@@ -314,19 +314,18 @@ def test_no_record_yet_is_an_empty_chart_saying_so(platform):
     timeline = sim.timeline()
     assert timeline.marks.empty and timeline.lanes == ["Flood"] and timeline.total == 0
     assert repr(timeline) == (
-        "<Timeline Flood (Flood): no records yet: step the component (sim.step(), sim.run_for(hours=1)), "
+        "<Timeline Flood (Flood): no records yet; step the component (sim.step(), sim.run_for(hours=1)), "
         "then draw it again>"
     )
     spec = timeline.chart.to_dict(validate=True)
-    assert spec["title"] == {"text": "Flood (Flood)", "anchor": "start", "subtitle": (
-        "no records yet: step the component (sim.step(), sim.run_for(hours=1)), then draw it again")}
+    assert spec["title"] == {"text": "Flood (Flood): no records yet", "anchor": "start", "subtitle": (
+        "step the component (sim.step(), sim.run_for(hours=1)), then draw it again")}
     assert spec["datasets"] == {"timeline": []}
     empty = kit.FakePlatform(start="2024-01-01T00:00:00Z")
     with empty:
-        assert repr(empty.timeline()) == (
-            "<Timeline platform (0 components): no records yet: load a component and step it "
-            "(platform.advance(hours=1)), then draw it again>"
-        )
+        assert empty.timeline().spec["title"] == {
+            "text": "platform (0 components): no records yet", "anchor": "start",
+            "subtitle": "load a component and step it (platform.advance(hours=1)), then draw it again"}
 
 
 def test_clicking_a_mark_calls_on_select_with_its_steps(poller):

@@ -536,7 +536,7 @@ class FakePlatform:
         return _timeline.prepare(
             sources, title=f"platform ({len(sources)} component{'s' * (len(sources) != 1)})", kinds=kinds,
             max_marks=max_marks, width=width, mask=self.secrets,
-            empty_hint="no records yet: load a component and step it (platform.advance(hours=1)), then draw it again",
+            empty_hint="load a component and step it (platform.advance(hours=1)), then draw it again",
         )
 
     # -- lifecycle ---------------------------------------------------------------------

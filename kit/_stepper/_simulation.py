@@ -523,7 +523,7 @@ class Simulation:
             [_timeline.Source(self.name, self._host, tuple(self.reports))],
             title=f"{self.name} ({self.component.__name__})",
             kinds=_timeline.check_kinds(call, kinds), max_marks=max_marks, width=width, mask=self._host.mask,
-            empty_hint="no records yet: step the component (sim.step(), sim.run_for(hours=1)), then draw it again",
+            empty_hint="step the component (sim.step(), sim.run_for(hours=1)), then draw it again",
         )
 
     @property
