@@ -529,8 +529,8 @@ class FakePlatform:
             call, {"components": components, "kinds": kinds, "max_marks": max_marks, "width": width}, unknown
         )
         kinds = _timeline.check_kinds(call, kinds)
-        reports = {sim._host.name: tuple(sim.reports) for sim in self._simulations}
-        sources = [_timeline.Source(host.name, host, reports.get(host.name, ())) for host in self._hosts]
+        reports = {id(sim._host): tuple(sim.reports) for sim in self._simulations}  # an action has none
+        sources = [_timeline.Source(host.name, host, reports.get(id(host), ())) for host in self._hosts]
         if components is not None:
             sources = _pick_components(call, components, sources)
         return _timeline.prepare(
