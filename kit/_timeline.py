@@ -711,6 +711,8 @@ class Timeline:
             connect(widget, on_select)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        if not _in_kernel():  # a terminal shows no widget: its text is enough
+            return {"text/plain": repr(self)}
         bundle = self.widget()._repr_mimebundle_()
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data["text/plain"] = repr(self)
@@ -740,6 +742,13 @@ def connect(widget: Any, on_select: Callable[[StepRange], Any]) -> None:
             on_select(StepRange(str(point["component"]), int(point["step"]), int(point["last_step"])))
 
     widget.selections.observe(changed, names=["pick"])
+
+
+def _in_kernel() -> bool:
+    """True in a Jupyter kernel, where widgets render."""
+    from IPython import get_ipython
+
+    return getattr(get_ipython(), "kernel", None) is not None
 
 
 def _altair() -> Any:

@@ -342,8 +342,11 @@ def test_clicking_a_mark_calls_on_select_with_its_steps(poller):
     assert str(StepRange("Poller", 2, 2)) == "step 2"
 
 
-def test_in_a_notebook_a_timeline_shows_as_its_widget(poller):
-    bundle, _metadata = poller.timeline()._repr_mimebundle_()
+def test_in_a_notebook_a_timeline_shows_as_its_widget_in_a_terminal_as_text(poller, monkeypatch):
+    timeline = poller.timeline()
+    assert timeline._repr_mimebundle_() == {"text/plain": "<Timeline Poller (Poller): 28 marks in 1 lane>"}
+    monkeypatch.setattr("kit._timeline._in_kernel", lambda: True)
+    bundle, _metadata = timeline._repr_mimebundle_()
     assert bundle["text/plain"] == "<Timeline Poller (Poller): 28 marks in 1 lane>"
     assert set(bundle["application/vnd.jupyter.widget-view+json"]) == {"version_major", "version_minor", "model_id"}
 
