@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -87,13 +88,13 @@ def test_one_mark_per_record_with_its_kind_colour_and_step(poller):
 
 def test_each_mark_keeps_its_record_for_the_tooltip_secrets_masked(poller):
     records = poller.timeline().marks.set_index(["kind", "step"])["record"]
-    assert records[("http", 4)] == {
+    call = dict(records[("http", 4)])
+    headers = json.loads(call.pop("request_headers"))
+    assert call == {
         "title": f"GET {API}/items?n=4 → 500", "component": "Poller", "step": 4, "time": "2024-01-01T00:03:00Z",
-        "method": "GET", "url": f"{API}/items?n=4", "status": 500,
-        "request_headers": '{"User-Agent": "python-requests/2.34.2", "Accept-Encoding": "gzip, deflate, zstd", '
-                           '"Accept": "*/*", "Connection": "keep-alive", "Authorization": "***"}',
-        "response_body": '{"items": []}',
+        "method": "GET", "url": f"{API}/items?n=4", "status": 500, "response_body": '{"items": []}',
     }
+    assert headers["Authorization"] == "***" and headers["Accept"] == "*/*"
     refused = records[("http", 5)]
     assert refused["title"] == f"GET {API}/items?n=5 → connection refused"
     assert refused["error"] == "connection refused" and "status" not in refused
