@@ -8,7 +8,7 @@ intake events.
 
 Goals: the timeline in at most 2x the time of sim.events; the data given to Vega stays bounded
 (at most max_marks marks).
-Run: python bench/bench_timeline.py
+Run: python bench/timeline.py
 """
 
 from __future__ import annotations
