@@ -12,7 +12,8 @@ def heavy_modules_loaded_by(code: str) -> list[str]:
     """The heavy modules a fresh interpreter has loaded after running ``code``."""
     probe = (
         f"{code}\nimport sys\n"
-        "print(','.join(m for m in ('pandas', 'IPython', 'ipywidgets', 'jsonschema', 'responses', 'requests', 'numpy') "
+        "print(','.join(m for m in ('pandas', 'IPython', 'ipywidgets', 'jsonschema', 'responses', 'requests', 'numpy', "
+        "'altair', 'vl_convert') "
         "if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()

@@ -549,6 +549,44 @@ class FakePlatform:
 
         return _tables.actions_table(self._actions, self.secrets)
 
+    def timeline(
+        self, *, components: Any = None, kinds: Any = None, max_marks: int = 3000, width: int = 800, **unknown: Any
+    ):
+        """The timeline of every hosted component on the virtual clock: a :class:`kit._timeline.Timeline`.
+
+        One lane per component (one per thread for a component that started threads; actions run
+        with :meth:`run_action` have theirs too), with a row per kind of mark: ``step``, ``push``
+        (intake pushes, sized by their events), ``event`` (``send_event``), ``http`` (coloured by
+        status: 2xx, 3xx, 4xx, 5xx, error), ``log`` (by level) and ``crash`` (exceptions raised in a
+        step). In a notebook it shows as an interactive chart: hovering a mark shows its record
+        (secrets masked). ``timeline.marks`` is the data drawn, as a DataFrame.
+
+        Args:
+            components: the components to draw (names or simulations; default: all).
+            kinds: the kinds of marks to draw (default: all), e.g. ``kinds=["http", "log"]``.
+            max_marks: past this many marks, marks are aggregated into time bins (one per lane, kind,
+                colour and bin, sized by its count) so the chart stays responsive.
+            width: the chart's width in pixels.
+
+        Drawing needs the ``timeline`` extra: ``pip install 'sekoia-kit[timeline]'``.
+        """
+        from kit import _timeline
+
+        call = "platform.timeline"
+        _timeline.check_options(
+            call, {"components": components, "kinds": kinds, "max_marks": max_marks, "width": width}, unknown
+        )
+        kinds = _timeline.check_kinds(call, kinds)
+        reports = {id(sim._host): tuple(sim.reports) for sim in self._simulations}  # an action has none
+        sources = [_timeline.Source(host.name, host, reports.get(id(host), ())) for host in self._hosts]
+        if components is not None:
+            sources = _pick_components(call, components, sources)
+        return _timeline.prepare(
+            sources, title=f"platform ({len(sources)} component{'s' * (len(sources) != 1)})", kinds=kinds,
+            max_marks=max_marks, width=width, mask=self.secrets,
+            empty_hint="load a component and step it (platform.advance(hours=1)), then draw it again",
+        )
+
     # -- lifecycle ---------------------------------------------------------------------
     def close(self) -> None:
         """Stop every worker and remove the platform's temporary storage."""
@@ -754,6 +792,30 @@ def _ignored_keys(model: Any, data: Any) -> tuple[list[str], list[str]]:
         return [], []
     known = set(fields) | aliases
     return [key for key in data if key not in known], list(fields)
+
+
+def _pick_components(call: str, components: Any, sources: list) -> list:
+    """The sources of the components named (or given as simulations) in ``components``, in that order."""
+    items = [components] if isinstance(components, (str, Simulation)) else components
+    try:
+        items = list(items)
+    except TypeError:
+        items = None
+    known = list(dict.fromkeys(source.component for source in sources))
+    if not items or not all(isinstance(item, (str, Simulation)) for item in items):
+        raise TypeError(
+            f"{call}(components={components!r}): components is a list of component names or simulations, "
+            f"e.g. components={list(known)[:2] or ['Pusher']!r}"
+        )
+    names = list(dict.fromkeys(item.name if isinstance(item, Simulation) else item for item in items))
+    for name in names:
+        if name not in known:
+            raise ValueError(
+                f"{call}(components={components!r}): no component {name!r} on this platform; its components are "
+                f"{', '.join(map(repr, known)) or 'none yet (load one with platform.load)'}"
+            )
+    # an action run several times has one host per run: they share its lane
+    return [source for name in names for source in sources if source.component == name]
 
 
 def _kind(component: type) -> str:

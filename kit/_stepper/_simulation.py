@@ -70,7 +70,8 @@ class Simulation:
     ``Event.wait``, ``self._stop_event.wait``, or ``run()`` returning) to the
     next; sleeping costs no real time, it moves the platform's virtual clock.
     Tables of what it did: :attr:`events`, :attr:`runs`, :attr:`logs`,
-    :attr:`http`, :attr:`steps`, :attr:`faults` (what it did after the faults of ``platform.faults``).
+    :attr:`http`, :attr:`assets`, :attr:`steps`, :attr:`faults` (what it did after the faults of
+    ``platform.faults``); all of it on the virtual clock: :meth:`timeline`.
     """
 
     def __init__(
@@ -569,6 +570,35 @@ class Simulation:
         from kit._platform import _tables
 
         return _tables.steps_table(self.reports, self._host.mask)
+
+    def timeline(self, *, kinds: Any = None, max_marks: int = 3000, width: int = 800, **unknown: Any):
+        """The timeline of this component on the virtual clock: a :class:`kit._timeline.Timeline`.
+
+        One lane (one per thread when the component started threads) with a row per kind of mark:
+        ``step``, ``push`` (intake pushes, sized by their events), ``event`` (``send_event``),
+        ``http`` (coloured by status: 2xx, 3xx, 4xx, 5xx, error), ``log`` (by level) and ``crash``
+        (exceptions raised in a step). In a notebook it shows as an interactive chart: hovering a
+        mark shows its record (secrets masked); the panel's **Timeline** tab selects the step of a
+        clicked mark in its tables. ``timeline.marks`` is the data drawn, as a DataFrame.
+
+        Args:
+            kinds: the kinds of marks to draw (default: all), e.g. ``kinds=["http", "log"]``.
+            max_marks: past this many marks, marks are aggregated into time bins (one per lane, kind,
+                colour and bin, sized by its count) so the chart stays responsive.
+            width: the chart's width in pixels.
+
+        Drawing needs the ``timeline`` extra: ``pip install 'sekoia-kit[timeline]'``.
+        """
+        from kit import _timeline
+
+        call = "sim.timeline"
+        _timeline.check_options(call, {"kinds": kinds, "max_marks": max_marks, "width": width}, unknown)
+        return _timeline.prepare(
+            [_timeline.Source(self.name, self._host, tuple(self.reports))],
+            title=f"{self.name} ({self.component.__name__})",
+            kinds=_timeline.check_kinds(call, kinds), max_marks=max_marks, width=width, mask=self._host.mask,
+            empty_hint="step the component (sim.step(), sim.run_for(hours=1)), then draw it again",
+        )
 
     @property
     def threads(self):

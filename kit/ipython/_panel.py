@@ -34,21 +34,26 @@ def _cell(value: Any) -> str:
     return text if len(text) <= _CELL_LIMIT else text[: _CELL_LIMIT - 1] + "…"
 
 
-def table_html(frame: Any, rows: int, empty: str) -> str:
-    """The last ``rows`` rows of a DataFrame as a small HTML table (cells escaped and shortened)."""
+def table_html(frame: Any, rows: int, empty: str, *, selected: Any = None, note: str | None = None) -> str:
+    """The last ``rows`` rows of a DataFrame as a small HTML table (cells escaped and shortened).
+
+    ``selected`` (a boolean per row of ``frame``) marks rows ``kit-selected`` (highlighted); ``note``
+    replaces the "last N of M rows" line.
+    """
     if frame is None or len(frame) == 0:
         return f"<div class='kit-empty' style='color:#777;padding:4px'>{html.escape(empty)}</div>"
     tail = frame.tail(rows)
+    marked = list(selected[-len(tail):]) if selected is not None else [False] * len(tail)
     head = "".join(f"<th style='text-align:left;padding:2px 6px'>{html.escape(str(c))}</th>" for c in tail.columns)
     body = []
-    for row in tail.itertuples(index=False):
+    for row, mark in zip(tail.itertuples(index=False), marked):
         cells = "".join(
             f"<td style='padding:2px 6px;vertical-align:top'>{html.escape(_cell(v))}</td>" for v in row
         )
-        body.append(f"<tr>{cells}</tr>")
-    note = ""
-    if len(frame) > rows:
-        note = f"<div style='color:#777'>last {rows} of {len(frame)} rows</div>"
+        body.append(f"<tr class='kit-selected' style='background:#fff3c4'>{cells}</tr>" if mark else f"<tr>{cells}</tr>")
+    if note is None and len(frame) > rows:
+        note = f"last {rows} of {len(frame)} rows"
+    note = f"<div style='color:#777'>{html.escape(note)}</div>" if note else ""
     return (
         f"{note}<table class='kit-table' style='border-collapse:collapse;font-size:12px'>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -91,19 +96,28 @@ class SimulationPanel(widgets.VBox):
     failing step with its traceback.  The panel refreshes after each click and, when
     the ``kit`` extension is loaded, after each cell.
 
+    The **Timeline** tab draws :meth:`Simulation.timeline` (drawn when the tab is opened, and again
+    when the records change while it is open). Clicking one of its marks selects that step
+    (:meth:`select_steps`): the Events, Runs, Logs and HTTP tables show that step's rows only, the
+    Steps table highlights it, until **Show all** (:meth:`clear_selection`).
+
     Args:
         sim: the simulation.
         rows: how many rows each table shows (the last ones).
         run_max_steps: the most steps one **Run for** click may run.
     """
 
-    TABS = ("Steps", "Threads", "Events", "Runs", "Logs", "HTTP", "Storage", "Configuration", "Error")
+    TABS = ("Steps", "Threads", "Events", "Runs", "Logs", "HTTP", "Storage", "Configuration", "Error", "Timeline")
 
     def __init__(self, sim: Any, *, rows: int = 10, run_max_steps: int = 10_000) -> None:
         self.sim = sim
         self.rows = rows
         self.run_max_steps = run_max_steps
         self._version: tuple | None = None
+        self.selected: Any = None  # the StepRange selected on the timeline (or by select_steps)
+        self._chart: Any = None  # the timeline's JupyterChart, made when the tab is first opened
+        self._timeline_version: tuple | None = None
+        self._timeline_error: str | None = None  # why the timeline cannot be drawn (the extra is missing)
         self.title = widgets.HTML()
         self.clock = widgets.HTML()
         self.clock.add_class("kit-clock")
@@ -124,10 +138,24 @@ class SimulationPanel(widgets.VBox):
         self.message = widgets.HTML()
         self.message.add_class("kit-message")
         self.output = widgets.Output()
-        self.pages = {name: widgets.HTML() for name in self.TABS}
+        self.pages = {name: widgets.HTML() for name in self.TABS if name != "Timeline"}
         for name, page in self.pages.items():
             page.add_class(f"kit-tab-{name.lower()}")
-        self.tabs = widgets.Tab(children=list(self.pages.values()))
+        self.timeline_note = widgets.HTML()
+        self.timeline_note.add_class("kit-timeline-note")
+        self.timeline_box = widgets.Box()
+        self.timeline_page = widgets.VBox([self.timeline_note, self.timeline_box])
+        self.timeline_page.add_class("kit-tab-timeline")
+        self.tabs = widgets.Tab(children=[*self.pages.values(), self.timeline_page])
+        self.tabs.observe(lambda _: (self._draw_timeline(), self._timeline_text()), names="selected_index")
+        self.selection_label = widgets.HTML()
+        self.show_all_button = self._button("Show all", "Show every step's rows again", "times")
+        self.show_all_button.on_click(lambda _: self.clear_selection())
+        self.selection_bar = widgets.HBox(
+            [self.selection_label, self.show_all_button],
+            layout=widgets.Layout(align_items="center", display="none"),
+        )
+        self.selection_bar.add_class("kit-selection")
         controls = widgets.HBox(
             [
                 self.step_button,
@@ -141,7 +169,7 @@ class SimulationPanel(widgets.VBox):
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
         status = widgets.HBox([self.title, self.clock, self.counter], layout=widgets.Layout(align_items="center"))
-        super().__init__([status, controls, self.message, self.tabs, self.output])
+        super().__init__([status, controls, self.message, self.selection_bar, self.tabs, self.output])
         self.add_class("kit-panel")
         self.refresh(force=True)
 
@@ -181,6 +209,98 @@ class SimulationPanel(widgets.VBox):
         self.message.value = text
         self.refresh(force=True)
 
+    # -- the selected step ---------------------------------------------------------------
+    def select_steps(self, first: int, last: int | None = None) -> None:
+        """Select step ``first`` (or steps ``first`` to ``last``): the tables show their rows only."""
+        from kit._timeline import StepRange
+
+        last = first if last is None else last
+        for name, value in (("first", first), ("last", last)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"select_steps({name}={value!r}): a step is an integer >= 0, e.g. select_steps(3)")
+        if last < first:
+            raise ValueError(f"select_steps({first!r}, {last!r}): the last step comes before the first one; "
+                             f"e.g. select_steps({last}, {first})")
+        self.selected = StepRange(self.sim.name, first, last)
+        self.refresh(force=True)
+
+    def clear_selection(self) -> None:
+        """Show every step's rows again."""
+        self.selected = None
+        self.refresh(force=True)
+
+    def _on_pick(self, steps: Any) -> None:
+        """A mark of the timeline was clicked."""
+        if steps.component == self.sim.name:
+            self.select_steps(steps.first, steps.last)
+
+    def _in_selection(self, frame: Any) -> Any:
+        """A boolean per row of ``frame``: its step is selected."""
+        selected = self.selected
+        return frame["step"].between(selected.first, selected.last).to_numpy()
+
+    def _step_table(self, name: str, frame: Any, empty: str) -> tuple[str, str]:
+        """A table filtered to the selected steps (all rows when none is), and its tab title."""
+        if self.selected is None or "step" not in frame.columns:
+            return table_html(frame, self.rows, empty), f"{name} ({len(frame)})"
+        chosen = frame[self._in_selection(frame)]
+        html_ = table_html(chosen, self.rows, f"nothing in {self.selected}")
+        return html_, f"{name} ({len(chosen)} of {len(frame)})"
+
+    def _steps_html(self, steps: Any) -> str:
+        """The Steps table: the last rows, or the rows around the selected steps, those highlighted."""
+        empty = "no step yet: press Step"
+        if self.selected is None or steps.empty:
+            return table_html(steps, self.rows, empty)
+        chosen = self._in_selection(steps)
+        if not chosen.any():
+            return table_html(steps, self.rows, empty, note=f"{self.selected} is not in this simulation")
+        first = int(chosen.argmax())
+        start = max(0, min(first - self.rows // 2, len(steps) - self.rows))
+        window = steps.iloc[start : start + self.rows]
+        return table_html(window, self.rows, empty, selected=chosen[start : start + self.rows],
+                          note=f"{self.selected} highlighted, of {len(steps)} steps")
+
+    # -- the timeline ----------------------------------------------------------------------
+    def _timeline_shown(self) -> bool:
+        return self.tabs.selected_index == self.TABS.index("Timeline")
+
+    def _draw_timeline(self) -> None:
+        """Draw the timeline when its tab is shown and the records changed since it was drawn."""
+        if not self._timeline_shown():
+            return
+        version = self._current_version()
+        if version == self._timeline_version:
+            return
+        self._timeline_version = version
+        try:
+            timeline = self.sim.timeline()
+            if self._chart is None:
+                self._chart = timeline.widget(on_select=self._on_pick)
+                self.timeline_box.children = [self._chart]
+            else:
+                timeline.draw(self._chart, self._on_pick)  # drawn again: its selection starts empty
+        except ImportError as error:
+            self._timeline_error = str(error)
+            return
+        self._timeline_error = None
+
+    def _timeline_text(self) -> None:
+        if self._timeline_error is not None:
+            self.timeline_note.value = f"<div style='color:#c62828'>{html.escape(self._timeline_error)}</div>"
+            return
+        selected = self.selected
+        if selected is None:
+            text = "hover a mark to see its record; click it to select its step in the tables"
+            self.timeline_note.value = f"<div style='color:#777'>{html.escape(text)}</div>"
+            return
+        reports = [r for r in self.sim.reports if r.number in selected]
+        summary = reports[0].summary() if len(reports) == 1 else f"{len(reports)} steps"
+        self.timeline_note.value = (
+            f"<div class='kit-timeline-selection'><b>{html.escape(str(selected))} selected</b>: "
+            f"{html.escape(self.sim._host.mask.text(summary))}</div>"
+        )
+
     # -- rendering ---------------------------------------------------------------------
     def _current_version(self) -> tuple:
         sim = self.sim
@@ -199,7 +319,7 @@ class SimulationPanel(widgets.VBox):
 
     def refresh(self, force: bool = False) -> bool:
         """Redraw from the simulation's records; return False when nothing changed (and ``force`` is false)."""
-        version = self._current_version()
+        version = (self._current_version(), self.selected)
         if not force and version == self._version:
             return False
         self._version = version
@@ -223,23 +343,32 @@ class SimulationPanel(widgets.VBox):
         steps = sim.steps
         threads = sim.threads
         pages = {
-            "Steps": table_html(steps, rows, "no step yet: press Step"),
+            "Steps": self._steps_html(steps),
             "Threads": table_html(threads, rows, "the component started no thread"),
-            "Events": table_html(events, rows, "no intake event yet"),
-            "Runs": table_html(runs, rows, "no playbook run yet"),
-            "Logs": table_html(logs, rows, "no log line yet"),
-            "HTTP": table_html(http, rows, "no HTTP call yet"),
             "Storage": self._storage_html(),
             "Configuration": self._configuration_html(),
             "Error": self._error_html(),
         }
-        counts = {"Steps": len(steps), "Threads": len(threads), "Events": len(events), "Runs": len(runs), "Logs": len(logs), "HTTP": len(http)}
+        titles = {"Steps": f"Steps ({len(steps)})", "Threads": f"Threads ({len(threads)})", "Timeline": "Timeline"}
+        for name, frame, empty in (
+            ("Events", events, "no intake event yet"), ("Runs", runs, "no playbook run yet"),
+            ("Logs", logs, "no log line yet"), ("HTTP", http, "no HTTP call yet"),
+        ):
+            pages[name], titles[name] = self._step_table(name, frame, empty)
         for index, name in enumerate(self.TABS):
-            self.pages[name].value = pages[name]
-            title = f"{name} ({counts[name]})" if name in counts else name
+            if name in pages:
+                self.pages[name].value = pages[name]
+            title = titles.get(name, name)
             if name == "Error" and self._last_error() is not None:
                 title = "Error ⚠"
             self.tabs.set_title(index, title)
+        selected = self.selected
+        self.selection_label.value = (
+            "" if selected is None else f"<b>{html.escape(str(selected))}</b> selected on the timeline&nbsp;"
+        )
+        self.selection_bar.layout.display = "none" if selected is None else "flex"
+        self._draw_timeline()
+        self._timeline_text()
         return True
 
     def _storage_html(self) -> str:

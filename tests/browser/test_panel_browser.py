@@ -1,9 +1,11 @@
 """The simulation panel in a real browser: JupyterLab on localhost, headless Chromium, Playwright.
 
-The test writes a small notebook, serves it with JupyterLab (free port, random token),
-runs its cells from the keyboard, clicks the panel's **Step** button and checks that the
-step counter and the events table change.  It saves screenshots under
-``test-output/browser/`` at the repository root.  It needs Debian's ``chromium``
+The tests write small notebooks, serve them with JupyterLab (free port, random token) and run
+their cells from the keyboard. One clicks the panel's **Step** button and checks that the step
+counter and the events table change; the other opens the panel's **Timeline** tab, hovers a mark
+(its tooltip shows the record, secrets masked) and clicks one (the panel's tables select that
+step).  They save screenshots under ``test-output/browser/`` at the repository root.  The kernel
+imports kit from this checkout (``PYTHONPATH``).  It needs Debian's ``chromium``
 (``apt-get install -y chromium``; Playwright's own browser download does not work here)
 and the ``test`` extra (``jupyterlab``, ``playwright``).
 """
@@ -36,7 +38,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
+REPO = Path(__file__).resolve().parents[2]
+OUTPUT = REPO / "test-output" / "browser"
 
 CELLS = [
     "%load_ext kit\n%platform --start 2024-01-01T00:00:00Z",
@@ -56,6 +59,45 @@ class Pusher(Connector):
             self.push_events_to_intakes([{"id": f"evt-{batch}-{i}", "batch": batch} for i in range(3)])
             time.sleep(60)''',
     '%load_component Pusher --config {"intake_key": "browser-test-key"}',
+    "sim",
+]
+
+SECRET = "sk-browser-secret-42"
+TIMELINE_CELLS = [
+    "%load_ext kit\n%platform --start 2024-01-01T00:00:00Z",
+    '''%%component
+import time
+
+import requests
+from pydantic import BaseModel, Field
+
+from kit import Connector
+
+
+class PollerConfiguration(BaseModel):
+    intake_key: str
+    api_key: str = Field(json_schema_extra={"secret": True})
+
+
+class Poller(Connector):
+    """Each minute: reads a page of the API, pushes three events, logs a line."""
+
+    configuration: PollerConfiguration
+
+    def run(self):
+        page = 0
+        while self.running:
+            page += 1
+            requests.get(
+                f"https://api.example.test/items?page={page}",
+                headers={"Authorization": f"Bearer {self.configuration.api_key}"},
+                timeout=10,
+            )
+            self.push_events_to_intakes([{"id": f"evt-{page}-{i}", "page": page} for i in range(3)])
+            self.log(f"page {page} pushed", level="info")
+            time.sleep(60)''',
+    f'%load_component Poller --config {{"intake_key": "browser-test-key", "api_key": "{SECRET}"}}',
+    'sim.platform.http.get("https://api.example.test/items", json={"items": [1, 2, 3]})\n%step 3',
     "sim",
 ]
 
@@ -86,13 +128,16 @@ def jupyterlab(tmp_path):
         pytest.fail("Chromium is missing: apt-get install -y chromium (the CI script does it)")
     root = tmp_path / "root"
     root.mkdir()
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nbformat.write(notebook, root / "panel.ipynb")
+    for name, cells in (("panel.ipynb", CELLS), ("timeline.ipynb", TIMELINE_CELLS)):
+        notebook = nbformat.v4.new_notebook()
+        notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+        notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+        nbformat.write(notebook, root / name)
     port = _free_port()
     token = secrets.token_hex(16)
     env = dict(os.environ)
+    # the kernel imports kit from this checkout, whichever copy is installed
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     for name, folder in (
         ("JUPYTER_CONFIG_DIR", "config"),
         ("JUPYTERLAB_SETTINGS_DIR", "settings"),
@@ -153,6 +198,26 @@ def _run_cell(page, cell, index: int) -> None:
         raise AssertionError(f"cell {index} failed: {errors.first.inner_text()}")
 
 
+def _open_panel(page, base: str, token: str, notebook: str, cells: list[str]):
+    """Open ``notebook`` in JupyterLab, run its cells and return the panel its last cell shows."""
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/lab/tree/{notebook}?token={token}")
+    page.wait_for_selector(".jp-Notebook")
+    expect(page.get_by_text(re.compile(r"\| Idle$"))).to_be_visible(timeout=90_000)
+    cell_locator = page.locator(".jp-Notebook .jp-CodeCell")
+    for index in range(len(cells)):
+        _run_cell(page, cell_locator.nth(index), index)
+    panel = page.locator(".kit-panel")
+    try:
+        expect(panel).to_be_visible(timeout=90_000)
+    except AssertionError:
+        page.screenshot(path=str(OUTPUT / f"{Path(notebook).stem}-panel-missing.png"), full_page=True)
+        raise
+    return panel
+
+
 def test_panel_step_button_updates_counter_and_events(jupyterlab):
     from playwright.sync_api import expect, sync_playwright
 
@@ -162,19 +227,7 @@ def test_panel_step_button_updates_counter_and_events(jupyterlab):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)
-            page.goto(f"{base}/lab/tree/panel.ipynb?token={token}")
-            page.wait_for_selector(".jp-Notebook")
-            expect(page.get_by_text(re.compile(r"\| Idle$"))).to_be_visible(timeout=90_000)
-            cells = page.locator(".jp-Notebook .jp-CodeCell")
-            for index in range(len(CELLS)):
-                _run_cell(page, cells.nth(index), index)
-            panel = page.locator(".kit-panel")
-            try:
-                expect(panel).to_be_visible(timeout=90_000)
-            except AssertionError:
-                page.screenshot(path=str(OUTPUT / "panel-missing.png"), full_page=True)
-                raise
+            panel = _open_panel(page, base, token, "panel.ipynb", CELLS)
             counter = panel.locator(".kit-step-counter")
             expect(counter).to_have_text("step 0")
             events_tab = panel.locator(".lm-TabBar-tab", has_text="Events")
@@ -197,5 +250,66 @@ def test_panel_step_button_updates_counter_and_events(jupyterlab):
             expect(events).to_contain_text("evt-2-0")
             expect(panel.locator(".kit-clock")).to_contain_text("2024-01-01T00:01:00Z")
             page.screenshot(path=str(OUTPUT / "panel-after-step.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_timeline_tab_hover_shows_the_record_and_click_selects_the_step(jupyterlab):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token, _root = jupyterlab
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            panel = _open_panel(page, base, token, "timeline.ipynb", TIMELINE_CELLS)
+            expect(panel.locator(".kit-step-counter")).to_have_text("step 3")
+            panel.locator(".lm-TabBar-tab", has_text="Timeline").click()
+            timeline = panel.locator(".kit-tab-timeline")
+            # the chart is drawn when the tab opens: Vega's SVG, one path per mark, labelled by lane, colour, step
+            http_mark = timeline.locator('path[aria-label="Poller: HTTP 2xx, step 2"]')
+            try:
+                expect(http_mark).to_have_count(1, timeout=90_000)
+            except AssertionError:
+                page.screenshot(path=str(OUTPUT / "timeline-missing.png"), full_page=True)
+                raise
+            expect(timeline.locator('path[aria-roledescription="point"]')).to_have_count(12)  # 3 steps x 4 kinds
+            expect(timeline).to_contain_text("Poller (Poller)")
+            expect(timeline).to_contain_text("12 records")
+
+            http_mark.hover()
+            tooltip = page.locator("#vg-tooltip-element")
+            expect(tooltip).to_be_visible()
+            expect(tooltip).to_contain_text("GET https://api.example.test/items?page=2 → 200")
+            expect(tooltip).to_contain_text('"Authorization": "***"')
+            expect(tooltip).to_contain_text('{"items": [1, 2, 3]}')
+            assert SECRET not in tooltip.inner_text()
+            page.screenshot(path=str(OUTPUT / "timeline-hover.png"), full_page=True)
+
+            timeline.locator('path[aria-label="Poller: push, step 2"]').click()
+            selection = panel.locator(".kit-selection")
+            expect(selection).to_contain_text("step 2 selected on the timeline")
+            expect(timeline.locator(".kit-timeline-selection")).to_contain_text("step 2 selected: step 2 [paused]")
+            events_tab = panel.locator(".lm-TabBar-tab", has_text="Events")
+            expect(events_tab).to_have_text("Events (3 of 9)")
+            expect(panel.locator(".lm-TabBar-tab", has_text="HTTP")).to_have_text("HTTP (1 of 3)")
+            page.screenshot(path=str(OUTPUT / "timeline-click.png"), full_page=True)
+
+            events_tab.click()
+            events = panel.locator(".kit-tab-events")
+            expect(events).to_contain_text("evt-2-0")
+            expect(events).to_contain_text("evt-2-2")
+            expect(events).not_to_contain_text("evt-1-0")
+            expect(events).not_to_contain_text("evt-3-0")
+            panel.locator(".lm-TabBar-tab", has_text="Steps").click()
+            highlighted = panel.locator(".kit-tab-steps tr.kit-selected")
+            expect(highlighted).to_have_count(1)
+            expect(highlighted.locator("td").first).to_have_text("2")
+            page.screenshot(path=str(OUTPUT / "timeline-selected-step.png"), full_page=True)
+
+            selection.locator("button").click()  # Show all
+            expect(selection).to_be_hidden()
+            expect(events_tab).to_have_text("Events (9)")
         finally:
             browser.close()

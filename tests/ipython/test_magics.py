@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -406,6 +408,77 @@ def test_panel_button_errors_are_shown_not_raised(ip):
     panel.duration_input.value = "soon"
     panel.run_button.click()
     assert "cannot read &#x27;soon&#x27; as a duration" in panel.message.value
+
+
+def first_cells(table: str) -> list[str]:
+    """The first cell of each row of a panel table."""
+    return re.findall(r"<tr(?: [^>]*)?><td[^>]*>([^<]*)</td>", table)
+
+
+def test_panel_timeline_tab_is_drawn_when_opened_and_a_click_selects_the_step(ip):
+    from kit.ipython import SimulationPanel
+
+    define(ip, PUSHER)
+    line(ip, "load_component", 'Pusher --config {"intake_key": "k"}')
+    sim = ip.user_ns["sim"]
+    panel = SimulationPanel(sim)
+    panel.n_input.value = 3
+    panel.step_n_button.click()
+    assert panel._chart is None and panel.timeline_box.children == ()  # not drawn before the tab is opened
+    assert panel.tabs.get_title(panel.TABS.index("Timeline")) == "Timeline"
+    panel.tabs.selected_index = panel.TABS.index("Timeline")
+    chart = panel._chart
+    assert panel.timeline_box.children == (chart,)
+    assert chart.spec["title"]["text"] == "Pusher (Pusher)" and len(chart.spec["datasets"]["timeline"]) == 6
+    assert "hover a mark to see its record" in panel.timeline_note.value
+    assert panel.selection_bar.layout.display == "none"
+
+    # the browser reports a click on a mark of step 2
+    chart._vl_selections = {"pick": {"value": {"vlPoint": {"or": [{"component": "Pusher", "step": 2, "last_step": 2}]}},
+                                     "store": []}}
+    assert str(panel.selected) == "step 2"
+    assert panel.selection_bar.layout.display == "flex"
+    assert "<b>step 2</b> selected on the timeline" in panel.selection_label.value
+    assert panel.tabs.get_title(panel.TABS.index("Events")) == "Events (2 of 6)"
+    assert first_cells(panel.pages["Events"].value) == ["2", "2"]  # the step column of each row
+    assert panel.pages["Steps"].value.count("kit-selected") == 1
+    assert "step 2 highlighted, of 3 steps" in panel.pages["Steps"].value
+    assert "<b>step 2 selected</b>: step 2 [paused] 2024-01-01T00:10:00Z: 2 events" in panel.timeline_note.value
+
+    panel.step_button.click()  # new records while the tab is open: drawn again, the selection kept
+    assert panel._chart is chart and len(chart.spec["datasets"]["timeline"]) == 8
+    assert panel.tabs.get_title(panel.TABS.index("Events")) == "Events (2 of 8)"
+    chart._vl_selections = {"pick": {"value": None, "store": []}}  # the chart drawn again: nothing selected
+    assert str(panel.selected) == "step 2"
+    panel.show_all_button.click()
+    assert panel.selected is None and panel.selection_bar.layout.display == "none"
+    assert panel.tabs.get_title(panel.TABS.index("Events")) == "Events (8)"
+
+    panel.select_steps(1, 3)
+    assert panel.tabs.get_title(panel.TABS.index("Events")) == "Events (6 of 8)"
+    assert panel.pages["Steps"].value.count("kit-selected") == 3
+    assert first_cells(panel.pages["Events"].value) == ["1", "1", "2", "2", "3", "3"]
+    with pytest.raises(ValueError) as error:
+        panel.select_steps("2")
+    assert str(error.value) == "select_steps(first='2'): a step is an integer >= 0, e.g. select_steps(3)"
+    with pytest.raises(ValueError) as error:
+        panel.select_steps(3, 1)
+    assert str(error.value) == "select_steps(3, 1): the last step comes before the first one; e.g. select_steps(1, 3)"
+
+
+def test_panel_timeline_tab_says_how_to_install_what_it_needs(ip, monkeypatch):
+    from kit.ipython import SimulationPanel
+
+    define(ip, TICK)
+    line(ip, "load_component", "Tick")
+    panel = SimulationPanel(ip.user_ns["sim"])
+    monkeypatch.setitem(sys.modules, "altair", None)  # import altair fails
+    panel.tabs.selected_index = panel.TABS.index("Timeline")
+    assert panel._chart is None
+    assert panel.timeline_note.value == (
+        "<div style='color:#c62828'>the timeline is drawn with Altair, which is not installed (import of altair "
+        "halted; None in sys.modules); pip install &#x27;sekoia-kit[timeline]&#x27;</div>"
+    )
 
 
 # -- bad input: whole messages ----------------------------------------------------------------
