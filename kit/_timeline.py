@@ -259,6 +259,40 @@ def _crash_marks(source: Source) -> _Marks | None:
     )
 
 
+def _asset_marks(source: Source) -> _Marks | None:
+    assets = list(getattr(source.host, "assets", ()))
+    if not assets:
+        return None
+
+    def describe(i: int) -> tuple[str, dict]:
+        r = assets[i]
+        return f"asset {r.type} (batch {r.batch})", {
+            "type": r.type, "class_name": r.class_name, "uid": r.uid, "batch": r.batch, "asset": _short(_json(r.asset))}
+
+    return _Marks(_seconds(r.time for r in assets), _steps(r.step for r in assets), "", "asset", describe)
+
+
+def _fault_marks(source: Source) -> _Marks | None:
+    faults = getattr(source.host.platform, "faults", None)
+    records = list(faults.fault_records(source.component)) if faults is not None else []
+    if not records:
+        return None
+
+    def describe(i: int) -> tuple[str, dict]:
+        r = records[i]
+        return f"fault {r.fault}: {r.injected}", {
+            "kind": r.kind, "request": f"{r.method} {r.url}", "injected": r.injected, "reaction": r.reaction,
+            "retried_after": r.retried_after, "crashed": r.crashed}
+
+    return _Marks(
+        _seconds(r.time for r in records),
+        _steps(r.step for r in records),
+        [r.thread for r in records],
+        ["fault" if r.crashed is None else "fault, then a crash" for r in records],
+        describe,
+    )
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -274,6 +308,8 @@ KINDS: dict[str, Kind] = {
             "log critical": "#880e4f", "log other": "#9e9e9e",
         }, _log_marks),
         Kind("crash", "crashes", "cross", {"crash": "#000000"}, _crash_marks),
+        Kind("asset", "assets", "triangle-right", {"asset": "#5d4037"}, _asset_marks),
+        Kind("fault", "injected faults", "wedge", {"fault": "#ff6f00", "fault, then a crash": "#b71c1c"}, _fault_marks),
     )
 }
 """The kinds of marks, in the order of their rows in a lane."""

@@ -389,13 +389,13 @@ def test_bad_kinds_say_which_kinds_exist(poller):
         poller.timeline(kinds=["http", "htpp"])
     assert str(error.value) == (
         "sim.timeline(kinds=['http', 'htpp']): 'htpp' is not a mark kind (did you mean 'http'?); the kinds are "
-        "'step', 'push', 'event', 'http', 'log', 'crash'; e.g. kinds=['http', 'log']"
+        "'step', 'push', 'event', 'http', 'log', 'crash', 'asset', 'fault'; e.g. kinds=['http', 'log']"
     )
     with pytest.raises(TypeError) as error:
         poller.timeline(kinds=3)
     assert str(error.value) == (
         "sim.timeline(kinds=3): kinds is a list of mark kinds out of 'step', 'push', 'event', 'http', 'log', "
-        "'crash'; e.g. kinds=['http', 'log']"
+        "'crash', 'asset', 'fault'; e.g. kinds=['http', 'log']"
     )
     with pytest.raises(TypeError):
         poller.timeline(kinds=[])
@@ -432,4 +432,28 @@ def test_unknown_components_say_which_exist(platform, poller):
     assert str(error.value) == (
         "platform.timeline(components=[1]): components is a list of component names or simulations, "
         "e.g. components=['Poller']"
+    )
+
+
+def test_injected_faults_are_marks_of_their_own_with_the_reaction(platform):
+    import requests
+
+    class Polls(kit.Connector):
+        def run(self):
+            while self.running:
+                response = requests.get("https://api.vendor.test/events", timeout=10)
+                if response.status_code == 429:
+                    time.sleep(int(response.headers["Retry-After"]))
+                    continue
+                time.sleep(60)
+
+    platform.http.get("https://api.vendor.test/events", json=[])
+    sim = platform.load(Polls, configuration={"intake_key": "k"})
+    platform.faults.add("status", "https://api.vendor.test/events", status=429, headers={"Retry-After": "30"}, step=2)
+    sim.run_for(minutes=3)
+    marks = sim.timeline(kinds=["fault"]).marks
+    assert (marks["kind"].tolist(), marks["category"].tolist(), marks["step"].tolist()) == (["fault"], ["fault"], [2])
+    record = marks["record"].iloc[0]
+    assert (record["title"], record["request"], record["reaction"]) == (
+        "fault 1: status 429 (Retry-After: 30)", "GET https://api.vendor.test/events", "retried after 30 s (step 3)"
     )
