@@ -399,7 +399,7 @@ def test_bad_kinds_say_which_kinds_exist(poller):
     )
     with pytest.raises(TypeError):
         poller.timeline(kinds=[])
-    assert list(KINDS) == ["step", "push", "event", "http", "log", "crash"]
+    assert list(KINDS) == ["step", "push", "event", "http", "log", "crash", "asset", "fault"]
 
 
 @pytest.mark.parametrize("value", [0, 9, 2.5, True, "100"])
