@@ -1,4 +1,5 @@
-"""kit's demo: load the Acme connector and trigger into the fake platform, step them, show tables.
+"""kit's demo: the Acme connector and trigger stepped on the fake platform, an action run, and the
+whole module exported to a module directory that ``kit check`` reads.
 
 Run it with ``python examples/demo.py``.
 """
@@ -6,6 +7,7 @@ Run it with ``python examples/demo.py``.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import kit  # noqa: E402
 from acme import fake_api  # noqa: E402
+from acme.action import LookupUserAction  # noqa: E402
 from acme.connector import AcmeAuditConnector  # noqa: E402
 from acme.models import AcmeModule  # noqa: E402
 from acme.trigger import SuspiciousLoginTrigger  # noqa: E402
@@ -59,6 +62,28 @@ def main() -> None:
         print("after: ", dict(connector.storage)["context.json"]["cursor"])
         ids = connector.events["id"]
         print(f"{len(ids)} events, {ids.duplicated().sum()} duplicated")
+        print()
+        print("== An action: run once, its results checked against its results model")
+        record = platform.run_action(
+            LookupUserAction, {"email": "bob@acme.test"}, module_configuration=MODULE_CONFIGURATION, module=AcmeModule
+        )
+        print(record)
+        print("results:", record.results)
+        print()
+        print("== Export: the three components become a module directory (sekoia_automation imports)")
+        with tempfile.TemporaryDirectory() as where:
+            target = Path(where) / "Acme"
+            kit.export(
+                AcmeAuditConnector, SuspiciousLoginTrigger, LookupUserAction, module=AcmeModule, to=target,
+                simulations=[connector, trigger, record], lock=False,
+            )
+            for path in sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()):
+                print("  ", path)
+            # lock=False keeps the demo quick and offline; then kit check says what is left to do
+            findings = kit.check(target)
+            print("kit check:", "no problems" if not findings else "")
+            for finding in findings:
+                print(f"   {finding.file}: {finding.message}; {finding.fix}".replace(where, "<tmp>"))
         print()
         print("Open the notebooks: python -m pip install -e '.[test]' && python -m jupyter lab notebooks/")
 

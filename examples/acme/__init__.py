@@ -1,4 +1,4 @@
-"""An example module for a fictitious "Acme" SaaS: a polling connector and a trigger.
+"""An example module for a fictitious "Acme" SaaS: a polling connector, a trigger and an action.
 
 Written with kit's SDK; ``kit.export`` turns it into a module directory whose
 imports are ``sekoia_automation``'s.

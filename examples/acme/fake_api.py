@@ -63,9 +63,19 @@ def _logins(request) -> tuple[int, dict, str]:
     return 200, {}, json.dumps({"items": items})
 
 
+def _user(request) -> tuple[int, dict, str]:
+    email = urlparse(request.url).path.rsplit("/", 1)[-1]
+    name = email.split("@")[0]
+    if name not in USERS:
+        return 404, {}, json.dumps({"error": f"no user {email}"})
+    index = USERS.index(name)
+    return 200, {}, json.dumps({"email": email, "department": ("sales", "it", "legal", "hr")[index], "mfa": index % 2 == 0})
+
+
 def register(registry: responses.RequestsMock, base_url: str = "https://api.acme.test") -> None:
     """Register the fake Acme API on a platform's HTTP registry (``platform.http``)."""
     import re
 
     registry.add_callback(responses.GET, re.compile(re.escape(base_url) + r"/api/v1/audit.*"), callback=_audit)
     registry.add_callback(responses.GET, re.compile(re.escape(base_url) + r"/api/v1/logins.*"), callback=_logins)
+    registry.add_callback(responses.GET, re.compile(re.escape(base_url) + r"/api/v1/users/.*"), callback=_user)
