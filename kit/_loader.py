@@ -320,19 +320,36 @@ class ModuleDirectory:
         from kit.action import Action
         from kit.utils import model_annotation, run_arguments_annotation
 
+        from kit.exceptions import TriggerConfigurationError
+
         cls = self.component(name)
-        model = run_arguments_annotation(cls) if issubclass(cls, Action) else model_annotation(cls, "configuration")
-        _validate_schema(configuration, schema, f"{key} of {name} ({self.path.name})", secrets, model, cls.__name__)
+        action = issubclass(cls, Action)
+        model = run_arguments_annotation(cls) if action else model_annotation(cls, "configuration")
+        # the errors platform.load/run_action raise for the same mistakes in the code's models
+        error, given = (ValueError, "arguments") if action else (TriggerConfigurationError, "configuration")
+        _validate_schema(
+            configuration, schema, f"{key} of {name} ({self.path.name})", secrets, model, cls.__name__,
+            error=error, fix=f"Fix these fields in the {given} you pass.",
+        )
 
     def check_module_configuration(self, configuration: Any, secrets: Any = None) -> None:
         """Validate a module configuration against ``manifest.json``'s ``configuration`` schema."""
         schema = self.manifest.get("configuration")
-        if schema and configuration is not None:
+        if schema:
+            from kit.exceptions import ModuleConfigurationError
             from kit.utils import model_annotation
 
             model = model_annotation(self.module_class, "configuration") if self.module_class else None
             owner = getattr(self.module_class, "__name__", "the module")
-            _validate_schema(configuration, schema, f"module configuration of {self.path.name}", secrets, model, owner)
+            fix = (
+                "Fix these fields in the module configuration you pass."
+                if configuration is not None
+                else "Pass it as module_configuration={...} (simulate's fourth argument, run_action's third)."
+            )
+            _validate_schema(
+                {} if configuration is None else configuration, schema, f"module configuration of {self.path.name}",
+                secrets, model, owner, error=ModuleConfigurationError, fix=fix,
+            )
 
     def _checked(self, name: str, configuration: Any, module_configuration: Any, kw: dict) -> dict:
         """Validate both configurations (secrets masked in the errors); the keyword arguments of
@@ -403,9 +420,10 @@ _REQUIRED = object()
 
 
 def _validate_schema(
-    value: Any, schema: dict, what: str, secrets: Any = None, model: Any = None, owner: str = ""
+    value: Any, schema: dict, what: str, secrets: Any = None, model: Any = None, owner: str = "", *,
+    error: type[Exception] = ValueError, fix: str = "",
 ) -> None:
-    """Raise a ValueError listing every place ``value`` does not match ``schema`` (a manifest's
+    """Raise ``error`` listing every place ``value`` does not match ``schema`` (a manifest's
     ``arguments`` or ``configuration``); a field the schema lists in ``secrets`` never shows its value,
     and ``secrets`` (a :class:`kit._platform._secrets.Secrets`) masks the rest of the message.
 
@@ -424,11 +442,11 @@ def _validate_schema(
     validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
     errors = sorted(validator_cls(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     defaulted: dict[str, Any] = {}  # field -> the model's default for it
-    for error in list(errors):
-        if error.validator == "required" and not error.absolute_path and isinstance(error.instance, dict):
-            defaults = {n: _defaulted_by(model, n) for n in error.validator_value if n not in error.instance}
+    for found in list(errors):
+        if found.validator == "required" and not found.absolute_path and isinstance(found.instance, dict):
+            defaults = {n: _defaulted_by(model, n) for n in found.validator_value if n not in found.instance}
             if defaults and all(default is not _REQUIRED for default in defaults.values()):
-                errors.remove(error)
+                errors.remove(found)
                 defaulted.update(defaults)
     if defaulted:
         import warnings
@@ -449,13 +467,22 @@ def _validate_schema(
 
             secrets = Secrets.from_data(data, secret_keys)
         lines = [f"{what} does not match the manifest schema ({len(errors)} error{'s' * (len(errors) != 1)}):"]
-        for error in errors:
-            location = ".".join(str(p) for p in error.absolute_path) or "(root)"
-            message = error.message
-            if any(str(p) in secret_keys for p in error.absolute_path):
-                message = f"invalid value ({error.validator})"
+        for found in errors:
+            location = ".".join(str(p) for p in found.absolute_path) or "(root)"
+            if found.validator == "required" and isinstance(found.instance, dict):
+                # name the missing field itself, as the errors of the code's models do
+                prefix = "" if location == "(root)" else location + "."
+                lines.extend(
+                    f"  - {prefix}{n}: required field is missing" for n in found.validator_value if n not in found.instance
+                )
+                continue
+            message = found.message
+            if any(str(p) in secret_keys for p in found.absolute_path):
+                message = f"invalid value ({found.validator})"
             lines.append(f"  - {location}: {message}")
-        raise ValueError(secrets.text("\n".join(lines)))
+        if fix:
+            lines.append(fix)
+        raise error(secrets.text("\n".join(lines)))
 
 
 @contextlib.contextmanager

@@ -337,8 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - report, don't dump a traceback on the user
         from kit._export._manifests import ExportError
 
-        known = isinstance(exc, (ExportError, ValueError, ImportError, OSError, TypeError, KeyError))
-        print(f"kit {args.cmd}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from kit.exceptions import AutomationSDKError
+
+        known = isinstance(exc, (ExportError, ValueError, ImportError, OSError, TypeError, KeyError, AutomationSDKError))
+        # the SDK's errors name their class in str() already
+        text = str(exc) if isinstance(exc, AutomationSDKError) else f"{type(exc).__name__}: {exc}"
+        print(f"kit {args.cmd}: {text}", file=sys.stderr)
         if not known:
             import traceback
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import kit
+from kit.exceptions import ModuleConfigurationError, TriggerConfigurationError
 from kit._loader import ComponentLoadError, load_component, load_module_directory
 
 DATA = Path(__file__).parent / "data"
@@ -37,17 +38,27 @@ def test_module_directory_simulation(platform):
 
 def test_configuration_is_checked_against_the_manifest_schema(platform):
     directory = load_module_directory(ACME)
-    with pytest.raises(ValueError) as error:
+    # the errors platform.load raises for the same mistakes in the code's models
+    with pytest.raises(TriggerConfigurationError) as error:
         directory.simulate(platform, "alerts_trigger", {"frequency": 0}, {"api_key": "k"})
     assert str(error.value) == (
-        "arguments of alerts_trigger (Acme) does not match the manifest schema (1 error):\n"
-        "  - frequency: 0 is less than the minimum of 1"
+        "TriggerConfigurationError: arguments of alerts_trigger (Acme) does not match the manifest schema (1 error):\n"
+        "  - frequency: 0 is less than the minimum of 1\n"
+        "Fix these fields in the configuration you pass."
     )
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ModuleConfigurationError) as error:
         directory.simulate(platform, "alerts_trigger", {"frequency": 5}, {"base_url": "x"})
     assert str(error.value) == (
-        "module configuration of Acme does not match the manifest schema (1 error):\n"
-        "  - (root): 'api_key' is a required property"
+        "ModuleConfigurationError: module configuration of Acme does not match the manifest schema (1 error):\n"
+        "  - api_key: required field is missing\n"
+        "Fix these fields in the module configuration you pass."
+    )
+    with pytest.raises(ModuleConfigurationError) as error:
+        directory.simulate(platform, "alerts_trigger", {"frequency": 5})
+    assert str(error.value) == (
+        "ModuleConfigurationError: module configuration of Acme does not match the manifest schema (1 error):\n"
+        "  - api_key: required field is missing\n"
+        "Pass it as module_configuration={...} (simulate's fourth argument, run_action's third)."
     )
 
 
@@ -194,9 +205,10 @@ def test_a_loaded_directory_accepts_what_the_runtime_accepts(tmp_path) -> None:
 
         model = model_annotation(loaded.items["edge"], "configuration")
         loaded.simulate(platform, "edge", configuration=model(intake_key="k2"))
-        with pytest.raises(ValueError) as info:
+        with pytest.raises(TriggerConfigurationError) as info:
             loaded.simulate(platform, "edge", configuration={"frequency": 5})
     assert str(info.value) == (
-        "arguments of edge (Edgewatch) does not match the manifest schema (1 error):\n"
-        "  - (root): 'intake_key' is a required property"
+        "TriggerConfigurationError: arguments of edge (Edgewatch) does not match the manifest schema (1 error):\n"
+        "  - intake_key: required field is missing\n"
+        "Fix these fields in the configuration you pass."
     )

@@ -349,12 +349,14 @@ def test_a_module_directory_masks_component_manifest_secrets_in_errors_and_in_ki
     root = write_module(tmp_path)
     module = kit.load_module_directory(root)
     with kit.FakePlatform(start="2024-01-01T00:00:00Z") as platform:
-        with pytest.raises(ValueError) as error:
+        with pytest.raises(kit.exceptions.TriggerConfigurationError) as error:
             module.simulate(platform, "leak_trigger", {"hex_key": SECRET, "forbidden": 1}, {"token": MODULE_MANIFEST})
         assert str(error.value) == (
-            f"arguments of leak_trigger ({root.name}) does not match the manifest schema (2 errors):\n"
+            f"TriggerConfigurationError: arguments of leak_trigger ({root.name}) does not match the manifest schema "
+            "(2 errors):\n"
             "  - (root): {'hex_key': '***', 'forbidden': 1} should not be valid under {'required': ['forbidden']}\n"
-            "  - hex_key: invalid value (pattern)"
+            "  - hex_key: invalid value (pattern)\n"
+            "Fix these fields in the configuration you pass."
         )
         sim = module.simulate(
             platform, "leak_trigger", {"hex_key": "a" * 64, "plain_key": CONFIG_FIELD}, {"token": MODULE_MANIFEST}
@@ -383,8 +385,10 @@ def test_a_module_directory_masks_component_manifest_secrets_in_errors_and_in_ki
     assert (code, captured.out, captured.err) == (
         1,
         "",
-        f"kit run: ValueError: arguments of leak_trigger ({root.name}) does not match the manifest schema (1 error):\n"
-        "  - hex_key: invalid value (pattern)\n",
+        f"kit run: TriggerConfigurationError: arguments of leak_trigger ({root.name}) does not match the manifest "
+        "schema (1 error):\n"
+        "  - hex_key: invalid value (pattern)\n"
+        "Fix these fields in the configuration you pass.\n",
     )
     code = main(
         [

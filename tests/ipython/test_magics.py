@@ -554,15 +554,18 @@ def test_configuration_failing_the_manifest(ip):
         ip, "load_component",
         f'{ACME} acme_fetch_alerts --config {{"frequency": 5, "severity": "urgent"}} --module-config {{"api_key": "k"}}',
     ) == (
-        "arguments of acme_fetch_alerts (AcmeAlerts) does not match the manifest schema (2 errors):\n"
+        "TriggerConfigurationError: arguments of acme_fetch_alerts (AcmeAlerts) does not match the manifest schema "
+        "(2 errors):\n"
         "  - frequency: 5 is less than the minimum of 10\n"
-        "  - severity: 'urgent' is not one of ['low', 'medium', 'high']"
+        "  - severity: 'urgent' is not one of ['low', 'medium', 'high']\n"
+        "Fix these fields in the configuration you pass."
     )
     assert usage_error(
         ip, "load_component", f'{ACME} acme_fetch_alerts --config {{"severity": "low"}} --module-config {{}}'
     ) == (
-        "module configuration of AcmeAlerts does not match the manifest schema (1 error):\n"
-        "  - (root): 'api_key' is a required property"
+        "ModuleConfigurationError: module configuration of AcmeAlerts does not match the manifest schema (1 error):\n"
+        "  - api_key: required field is missing\n"
+        "Fix these fields in the module configuration you pass."
     )
 
 
