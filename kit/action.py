@@ -170,7 +170,7 @@ class Action(ModuleItem):
         self._logs.append({"date": date, "level": level, "message": message, **kwargs})
         host = self.module._kit_host
         if host is not None:
-            host.record_log(self, level, str(message), extra=kwargs or None)
+            host.record_log(self, level, str(message), extra=kwargs or None, context_in_text=True)
 
     def log_exception(self, exception: BaseException, **kwargs: Any) -> None:
         message = kwargs.get("message", "An exception occurred")

@@ -307,7 +307,7 @@ class ModuleItem(ABC):
         """Log ``message`` at ``level`` (recorded by the platform when hosted)."""
         host = self.module._kit_host
         if host is not None:
-            host.record_log(self, level, str(message), extra=kwargs or None)
+            host.record_log(self, level, str(message), extra=kwargs or None, context_in_text=True)
             return
         if not only_sentry:
             self._logger.log(logging.getLevelName(level.upper() if level != "fatal" else "CRITICAL"), message)
@@ -318,7 +318,7 @@ class ModuleItem(ABC):
         host = self.module._kit_host
         if host is not None:
             text = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
-            host.record_log(self, "exception", f"{message}\n{text}".rstrip("\n"), sent=False)
+            host.record_log(self, "exception", f"{message}\n{text}".rstrip("\n"), sent=False, exception=exception)
             return
         self._logger.error(message, exc_info=exception)
 

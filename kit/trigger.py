@@ -254,9 +254,11 @@ class Trigger(ModuleItem):
         sent = expiry is None or expiry <= now
         if sent and self.LOGS_RATE_LIMIT.get(level, 0) > 0:
             self._rate_limited_logs[key] = self.log_ttl(key, None, now)
+        exception = kwargs.pop("_exception", None)  # the exception of a log_exception line
+        kwargs.pop("propagate", None)
         host = self.module._kit_host
         if host is not None:
-            host.record_log(self, level, str(message), sent=sent)
+            host.record_log(self, level, str(message), sent=sent, extra=kwargs or None, exception=exception)
         else:
             super().log(message, level)
         if level == "critical":
@@ -266,7 +268,7 @@ class Trigger(ModuleItem):
         """Log an exception: its traceback locally, ``"<message>\\n<exception>"`` to the platform."""
         super().log_exception(exception, **kwargs)
         message = kwargs.get("message", "An exception occurred")
-        self.log(f"{message}\n{exception}", level="error", propagate=False)
+        self.log(f"{message}\n{exception}", level="error", propagate=False, _exception=exception)
 
     def _send_logs_to_api(self) -> None:
         self._logs = []

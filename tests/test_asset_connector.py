@@ -56,7 +56,7 @@ def _real_connector(name, tmp_path):
 
 
 def _kit_logs(sim, uuid):
-    return [(r.level, r.message.replace(uuid, UUID)) for r in sim.log_records if r.source == "component"]
+    return [(r.level, r.message.replace(uuid, UUID)) for r in sim.log_records if r.source in ("component", "sdk")]
 
 
 def test_sync_asset_connector_pushes_what_the_real_sdk_pushes(tmp_path, platform):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 import threading
 from pathlib import Path
 from collections.abc import Mapping
@@ -32,6 +33,17 @@ if TYPE_CHECKING:
     from kit._platform._platform import FakePlatform
 
 _LEVELS = {"fatal": "critical", "warn": "warning"}
+# the SDK's logging methods: a line is the component's when the first frame past them is its code
+_LOG_METHODS = {"record_log", "log", "log_exception"}
+
+
+def _log_source() -> str:
+    from kit._runtime import kit_file
+
+    frame = sys._getframe(2)
+    while frame is not None and kit_file(frame.f_code.co_filename) and frame.f_code.co_name in _LOG_METHODS:
+        frame = frame.f_back
+    return "sdk" if frame is not None and kit_file(frame.f_code.co_filename) else "component"
 
 
 class ComponentHost:
@@ -147,7 +159,7 @@ class ComponentHost:
             files = tuple(sorted(p.relative_to(files_path).as_posix() for p in files_path.rglob("*") if p.is_file()))
         record = RunRecord(
             self.name, self.step, utc(self._now()), event_name, frozen, request_id, relative, files, files_path,
-            self.thread(),
+            self.thread(), bool(remove and directory is not None),
         )
         with self._lock:
             self.runs.append(record)
@@ -166,14 +178,25 @@ class ComponentHost:
         self.platform._warn(f"{self.name}: {message}")
 
     def record_log(
-        self, item: Any, level: str, message: str, *, sent: bool = True, source: str = "component", extra: Any = None
+        self, item: Any, level: str, message: str, *, sent: bool = True, source: str | None = None, extra: Any = None,
+        exception: BaseException | None = None, context_in_text: bool = False,
     ) -> None:
+        """A log line of the component; ``source`` None: ``sdk`` when kit's SDK code logged it on its own,
+        else ``component``; ``context_in_text``: ``extra`` is also written after the message, as loguru and
+        an action's log lines show it."""
         level = _LEVELS.get(level, level)
         text = self.mask.text(str(message))
+        data = None
         if extra:
-            text += f" - Context: {self.mask(json.dumps(extra, default=str))}"
+            if context_in_text:
+                text += f" - Context: {self.mask(json.dumps(extra, default=str))}"
+            data = freeze(self.mask.data(json.loads(json.dumps(extra, default=str))))
+        error = None if exception is None else self.mask.text(f"{type(exception).__name__}: {exception}")
+        record = LogRecord(
+            self.name, self.step, utc(self._now()), level, text, sent, source or _log_source(), self.thread(), data, error
+        )
         with self._lock:
-            self.logs.append(LogRecord(self.name, self.step, utc(self._now()), level, text, sent, source, self.thread()))
+            self.logs.append(record)
 
     def record_python_log(self, record: logging.LogRecord) -> None:
         try:

@@ -29,7 +29,7 @@ def _record(message: Any) -> None:
         return  # a logging record forwarded by InterceptHandler: recorded as a logging record already
     record = message.record
     extra = {k: v for k, v in record["extra"].items()} or None
-    host.record_log(None, record["level"].name.lower(), record["message"], sent=False, source="loguru", extra=extra)
+    host.record_log(None, record["level"].name.lower(), record["message"], sent=False, source="loguru", extra=extra, context_in_text=True)
 
 
 def sink_config() -> dict[str, Any]:

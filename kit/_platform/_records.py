@@ -97,6 +97,7 @@ class RunRecord:
     files: tuple[str, ...] = ()
     files_path: Path | None = None
     thread: str = ""  # the component's thread that made it ("" for a component without threads)
+    remove_directory: bool = False  # send_event(..., remove_directory=True): the component's copy is deleted
 
     def to_dict(self) -> dict:
         """The event as the platform received it: ``{"name", "event", "request_id", ["directory"]}``."""
@@ -108,7 +109,14 @@ class RunRecord:
 
 @dataclass(frozen=True, slots=True)
 class LogRecord:
-    """A log line; ``sent`` is False for lines the real SDK keeps local or rate-limits."""
+    """A log line; ``sent`` is False for lines the real SDK keeps local or rate-limits.
+
+    ``source`` is ``component`` (the component's own ``log``/``log_exception`` calls), ``sdk`` (a
+    line the SDK's code logs by itself: "Next batch in the future...", "Failed to forward..."),
+    ``kit`` (kit's warnings), ``loguru`` or ``logging:<logger>``; ``extra`` holds the keyword
+    arguments of the call (the real SDK gives them to Sentry); ``exception`` is
+    ``"Type: message"`` of the exception a ``log_exception`` line is about.
+    """
 
     component: str
     step: int
@@ -118,6 +126,8 @@ class LogRecord:
     sent: bool = True
     source: str = "component"
     thread: str = ""  # the component's thread that logged it ("" for a component without threads)
+    extra: Mapping[str, Any] | None = None
+    exception: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

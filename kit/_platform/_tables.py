@@ -137,13 +137,14 @@ def runs_table(hosts: Iterable[Any]) -> pd.DataFrame:
 
 
 def logs_table(hosts: Iterable[Any]) -> pd.DataFrame:
-    """Log lines: step, time, component, level, message, sent (to the platform), source."""
+    """Log lines: step, time, component, level, message, sent (to the platform), source, extra, exception
+    (see :class:`kit._platform._records.LogRecord`)."""
     hosts = list(hosts)
     records = sorted((r for host in hosts for r in host.logs), key=lambda r: (r.time, r.step))
     return masked_frame(_frame(records, _with_thread(records, [
         ("step", "step", "int64"), ("time", "time", "time"), ("component", "component", object),
         ("level", "level", object), ("message", "message", object), ("sent", "sent", bool),
-        ("source", "source", object),
+        ("source", "source", object), ("extra", "extra", object), ("exception", "exception", object),
     ])), _mask_of(hosts))
 
 
