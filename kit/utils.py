@@ -177,6 +177,32 @@ def secret_fields(model: Any) -> set[str]:
     return secrets
 
 
+def nested_secret_paths(model: Any, _seen: frozenset = frozenset()) -> set[tuple[str, ...]]:
+    """The secret fields of the models ``model``'s fields hold (a model, an optional one, a list or a
+    dict of them...), as paths from ``model``: ``{("credentials", "client_secret")}``; the top-level
+    secret fields are :func:`secret_fields`'s."""
+    import typing
+
+    if not is_model_class(model) or model in _seen:
+        return set()
+    seen = _seen | {model}
+    paths: set[tuple[str, ...]] = set()
+    for name, field in model_fields(model).items():
+        annotation = field.outer_type_ if is_v1_model_class(model) else field.annotation
+        todo, inner = [annotation], []
+        while todo:  # the model classes anywhere in the annotation (Optional[X], list[X], dict[str, X]...)
+            current = todo.pop()
+            if is_model_class(current):
+                inner.append(current)
+            else:
+                todo.extend(typing.get_args(current))
+        keys = {name} | ({field.alias} if getattr(field, "alias", None) else set())
+        for nested in inner:
+            tails = {(leaf,) for leaf in secret_fields(nested)} | nested_secret_paths(nested, seen)
+            paths |= {(key, *tail) for key in keys for tail in tails}
+    return paths
+
+
 def run_arguments_annotation(cls: type) -> Any:
     """The annotation of the parameter after ``self`` of ``cls.run`` (string annotations resolved
     when they can be; a string left when they cannot), or ``None`` when there is none."""

@@ -571,3 +571,41 @@ def test_a_refused_event_is_masked_before_its_repr_is_cut(platform):
         "set), got str; e.g. send_event('e', {'value': ...})"
     )
     assert "S3CR3T" not in report.error.message + report.error.traceback
+
+
+class NestedCredentials(BaseModel):
+    client_id: str
+    client_secret: str = Field(json_schema_extra={"secret": True})
+    token: SecretStr | None = None
+
+
+class NestedConfiguration(BaseModel):
+    credentials: NestedCredentials
+    fallbacks: list[NestedCredentials] = []
+
+
+class UsesCredentials(kit.Trigger):
+    configuration: NestedConfiguration
+
+    def run(self):
+        c = self.configuration
+        self.log(f"{c.credentials.client_id} {c.credentials.client_secret} {c.credentials.token.get_secret_value()} "
+                 f"{c.fallbacks[0].client_secret}", level="info")
+        time.sleep(60)
+
+
+def test_secret_fields_of_nested_models_are_masked_whatever_holds_them(platform):
+    configuration = {
+        "credentials": {"client_id": "client-1", "client_secret": "NESTED-S3CRET-1", "token": "NESTED-T0KEN-2"},
+        "fallbacks": [{"client_id": "client-2", "client_secret": "NESTED-S3CRET-3"}],
+    }
+    as_dict = platform.load(UsesCredentials, configuration=configuration)
+    as_model = platform.load(UsesCredentials, configuration=NestedConfiguration(**configuration), name="as_model")
+    for sim in (as_dict, as_model):
+        sim.step()
+        assert sim.logs["message"].tolist() == ["client-1 *** *** ***"]
+    from kit.utils import nested_secret_paths
+
+    assert nested_secret_paths(NestedConfiguration) == {
+        ("credentials", "client_secret"), ("credentials", "token"), ("fallbacks", "client_secret"), ("fallbacks", "token")
+    }

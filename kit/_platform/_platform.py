@@ -662,7 +662,7 @@ class FakePlatform:
         (``json_schema_extra={"secret": True}``, v1 ``secret=True``, ``SecretStr``) and ``extra``
         (``secrets=`` of :meth:`load`/:meth:`run_action`, a component manifest's ``arguments.secrets``).
         """
-        from kit.utils import get_annotation_for, run_arguments_annotation
+        from kit.utils import get_annotation_for, nested_secret_paths, run_arguments_annotation
 
         def model_secrets(model: Any) -> set[str]:
             return secret_fields(model) if not isinstance(model, property) else set()
@@ -675,6 +675,11 @@ class FakePlatform:
         component_names = set(extra) | model_secrets(model)
         self.secrets.add_fields(module_configuration, names)
         self.secrets.add_fields(data, component_names)
+        # secret fields of nested models (a credentials model inside the configuration)
+        module_model = get_annotation_for(type(module), "configuration")
+        for owner, values in ((module_model, module_configuration), (model, data)):
+            if not isinstance(owner, property):
+                self.secrets.add_paths(_secrets_plain(values), nested_secret_paths(owner))
         return {"module_configuration": frozenset(names), role: frozenset(component_names)}
 
     @contextlib.contextmanager
@@ -885,3 +890,10 @@ def _progress(progress: Any, total: float) -> Any:
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return None
     return tqdm(total=round(total), unit="s", desc="virtual time", leave=False)
+
+
+def _secrets_plain(value: Any) -> Any:
+    """A configuration given as a model instance, as a dict (to look its secret values up)."""
+    from kit.utils import is_model_instance, model_dump
+
+    return model_dump(value) if is_model_instance(value) else value

@@ -101,6 +101,20 @@ class Secrets:
                 if name in data:
                     self.add(data[name])
 
+    def add_paths(self, data: Any, paths: Iterable[tuple[str, ...]]) -> None:
+        """Add the values found in ``data`` along each path (through lists of items on the way)."""
+        for path in paths:
+            found = [data]
+            for key in path:
+                found = [
+                    item[key]
+                    for value in found
+                    for item in (value if isinstance(value, (list, tuple)) else [value])
+                    if isinstance(item, Mapping) and key in item
+                ]
+            for value in found:
+                self.add(value)
+
     def add(self, value: Any) -> None:
         """Add a secret value (a ``SecretStr`` is unwrapped; a dict or list adds each of its values)."""
         value = _plain(value)
