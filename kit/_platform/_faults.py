@@ -859,27 +859,21 @@ def _steps_done(platform: Any, name: str) -> int:
 
 
 def _epoch(value: Any, call: str) -> float:
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        from dateutil.parser import isoparse
+    from kit._stepper._clock import to_epoch
 
-        try:
-            value = isoparse(value)
-        except ValueError:
-            raise ValueError(
-                f"{call}: after={value!r} is not an ISO 8601 date; write it like after='2024-01-01T00:10:00Z'"
-            ) from None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            from datetime import UTC
-
-            value = value.replace(tzinfo=UTC)
-        return value.timestamp()
-    raise TypeError(
-        f"{call}: after={value!r}: a virtual time is a datetime, ISO 8601 text or epoch seconds, "
-        "e.g. after='2024-01-01T00:10:00Z'"
-    )
+    try:
+        if isinstance(value, bool):
+            raise TypeError(value)  # not a time, though an int to Python
+        return to_epoch(value)
+    except ValueError:
+        raise ValueError(
+            f"{call}: after={value!r} is not an ISO 8601 date; write it like after='2024-01-01T00:10:00Z'"
+        ) from None
+    except TypeError:
+        raise TypeError(
+            f"{call}: after={value!r}: a virtual time is a datetime, ISO 8601 text or epoch seconds, "
+            "e.g. after='2024-01-01T00:10:00Z'"
+        ) from None
 
 
 def _when(fault: Fault) -> str:

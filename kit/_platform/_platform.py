@@ -557,8 +557,9 @@ class FakePlatform:
         One lane per component (one per thread for a component that started threads; actions run
         with :meth:`run_action` have theirs too), with a row per kind of mark: ``step``, ``push``
         (intake pushes, sized by their events), ``event`` (``send_event``), ``http`` (coloured by
-        status: 2xx, 3xx, 4xx, 5xx, error), ``log`` (by level) and ``crash`` (exceptions raised in a
-        step). In a notebook it shows as an interactive chart: hovering a mark shows its record
+        status: 2xx, 3xx, 4xx, 5xx, error), ``log`` (by level), ``crash`` (exceptions raised in a
+        step), ``asset`` (assets pushed) and ``fault`` (injected faults, the reaction in the tooltip).
+        In a notebook it shows as an interactive chart: hovering a mark shows its record
         (secrets masked). ``timeline.marks`` is the data drawn, as a DataFrame.
 
         Args:

@@ -576,8 +576,9 @@ class Simulation:
 
         One lane (one per thread when the component started threads) with a row per kind of mark:
         ``step``, ``push`` (intake pushes, sized by their events), ``event`` (``send_event``),
-        ``http`` (coloured by status: 2xx, 3xx, 4xx, 5xx, error), ``log`` (by level) and ``crash``
-        (exceptions raised in a step). In a notebook it shows as an interactive chart: hovering a
+        ``http`` (coloured by status: 2xx, 3xx, 4xx, 5xx, error), ``log`` (by level), ``crash``
+        (exceptions raised in a step), ``asset`` (assets pushed) and ``fault`` (injected faults, the
+        reaction in the tooltip). In a notebook it shows as an interactive chart: hovering a
         mark shows its record (secrets masked); the panel's **Timeline** tab selects the step of a
         clicked mark in its tables. ``timeline.marks`` is the data drawn, as a DataFrame.
 
