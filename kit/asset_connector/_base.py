@@ -9,19 +9,11 @@ from functools import cached_property
 from typing import Any, Iterator
 
 from kit.asset_connector.models.connector import AssetList, DefaultAssetConnectorConfiguration
+from kit.connector import intake_waits
 from kit.trigger import Trigger
 
-# the real SDK retries a push for an hour, waiting 1, 2, 4, 8 then 10 seconds between attempts
+# the real SDK retries a push for an hour, with the waits of a connector's intake retries
 RETRY_FOR_SECONDS = 3600
-RETRY_WAITS = (1, 2, 4, 8)
-RETRY_WAIT_MAX = 10
-
-
-def retry_waits() -> Iterator[float]:
-    """The seconds to wait before each new attempt of a push (1, 2, 4, 8, 10, 10, ...)."""
-    yield from RETRY_WAITS
-    while True:
-        yield RETRY_WAIT_MAX
 
 
 class Attempts:
@@ -39,7 +31,7 @@ class Attempts:
     def __init__(self) -> None:
         self._succeeded = False
         self._started = 0.0
-        self._waits = retry_waits()
+        self._waits = intake_waits()
 
     def __iter__(self) -> Iterator["_Attempt"]:
         self._started = time.monotonic()
@@ -49,7 +41,7 @@ class Attempts:
     def _retry_after(self, error: BaseException) -> bool:
         if not isinstance(error, Exception) or time.monotonic() - self._started >= RETRY_FOR_SECONDS:
             return False
-        time.sleep(next(self._waits))
+        time.sleep(next(self._waits, 10.0))
         return True
 
 
