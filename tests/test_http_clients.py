@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import http.server
 import json
+import time
 import sys
 import threading
 from pathlib import Path
 from unittest.mock import patch
 
 import pytest
+import requests
 
 import kit
 
@@ -170,3 +172,24 @@ def test_a_missing_optional_package_is_named_with_the_command_that_installs_it(m
         "SyncHttpClient with a rate limit needs requests-ratelimiter, which is not installed; install it with "
         "`python -m pip install requests-ratelimiter` (the real sekoia-automation-sdk depends on it)"
     )
+
+
+def test_a_call_that_reaches_the_network_is_retried_by_the_real_adapter_only():
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    class Polls(kit.Trigger):
+        def run(self):
+            session = requests.Session()
+            session.mount("http://", HTTPAdapter(max_retries=Retry(total=2, status_forcelist=[429], raise_on_status=False)))
+            self.send_event("polled", {"status": session.get(f"{self.base}/alerts").status_code})
+            time.sleep(60)
+
+    limited = [(429, {}, {"items": []})] * 5
+    with _serving({"/alerts": limited}) as server, patch("urllib3.util.retry.time.sleep"):
+        Polls.base = f"http://127.0.0.1:{server.server_port}"
+        with kit.FakePlatform(start="2024-01-01T00:00:00Z", allow_network=True) as platform:
+            sim = platform.load(Polls)
+            sim.step()
+            assert sim.runs["status"].tolist() == [429]
+    assert len(server.seen) == 3  # the first try and the adapter's two retries, none added by kit

@@ -26,6 +26,7 @@ _lock = threading.Lock()
 _SENSITIVE_HEADERS = ("authorization", "cookie", "x-api-key", "api-key", "apikey", "x-auth-token", "proxy-authorization")
 _BODY_LIMIT = 20_000
 _NO_RETRY = urllib3.util.retry.Retry(0)  # responses retries by the adapter's Retry unless given this
+_network = threading.local()  # .used: the attempt of this thread went to the real network
 
 
 def _dispatch(adapter: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -65,6 +66,14 @@ def new_registry(allow_network: bool) -> responses.RequestsMock:
     registry = responses.RequestsMock(assert_all_requests_are_fired=False)
     if allow_network:
         registry.add_passthru("")
+    real_send = registry._real_send
+
+    def network_send(adapter: Any, request: Any, **kwargs: Any) -> Any:
+        # the real adapter applies its own Retry: send() must not retry what it gives back
+        _network.used = True
+        return real_send(adapter, request, **kwargs)
+
+    registry._real_send = network_send
     return registry
 
 
@@ -80,8 +89,9 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
 
     retries = adapter.max_retries
     while True:
+        _network.used = False
         response = _attempt(platform, host, adapter, request, **kwargs)
-        if not retries.is_retry(
+        if _network.used or not retries.is_retry(
             method=request.method, status_code=response.status_code, has_retry_after="Retry-After" in response.headers
         ):
             return response
