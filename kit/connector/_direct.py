@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 from kit import constants
 from kit.connector import intake_waits
 
+
 def _target(connector: Any, what: str) -> tuple[str, str]:
     """``({intake_server}/batch, intake_key)`` (the module's ``intake_url`` when the configuration has no server).
 
