@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import http.server
 import json
 import threading
 import time
@@ -30,48 +29,23 @@ SECRET = "s3cr3t-api-key-1234"
 PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x00, 0xFF, 0xFE, 0x01])
 
 
-class _Api(http.server.BaseHTTPRequestHandler):
+def _answer(request):
     """/items?page=N: JSON echoing the page and the API key; /gz: gzip JSON; /logo: binary; POST /search: echo."""
-
-    def do_GET(self):
-        if self.path.startswith("/items"):
-            page = self.path.partition("page=")[2]
-            self._send(200, json.dumps({"page": int(page), "key": self.headers.get("X-Api-Key")}).encode(),
-                       "application/json")
-        elif self.path == "/gz":
-            self._send(200, gzip.compress(b'{"zipped": true}'), "application/json", {"Content-Encoding": "gzip"})
-        elif self.path == "/logo":
-            self._send(200, PNG, "image/png")
-        else:
-            self._send(404, b"not found", "text/plain")
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        query = json.loads(self.rfile.read(length))
-        self._send(201, json.dumps({"found": query["q"]}).encode(), "application/json",
-                   {"Set-Cookie": f"session={SECRET}"})
-
-    def _send(self, status, body, content_type, headers=()):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        for key, value in dict(headers).items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+    if request.command == "POST":
+        return 201, {"found": json.loads(request.body)["q"]}, {"Set-Cookie": f"session={SECRET}"}
+    if request.route == "/items":
+        return 200, {"page": int(request.query["page"]), "key": request.headers.get("X-Api-Key")}
+    if request.route == "/gz":
+        return 200, gzip.compress(b'{"zipped": true}'), {"Content-Encoding": "gzip"}
+    if request.route == "/logo":
+        return 200, PNG, {"Content-Type": "image/png"}
+    return 404, b"not found", {"Content-Type": "text/plain"}
 
 
 @pytest.fixture
-def api():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+def api(local_api):
+    server = local_api(_answer)
+    return server, server.url
 
 
 def _fetch(url: str, key: str) -> list:
@@ -162,8 +136,7 @@ def test_record_writes_every_real_exchange_then_replay_answers_them_with_the_ser
     assert items[5]["response"]["headers"]["Set-Cookie"] == "***"
     assert items[5]["kit"]["request"]["body"] == '{"q": "acme", "key": "***"}'
 
-    server.shutdown()
-    server.server_close()
+    server.stop()
     with kit.FakePlatform(replay=cassette) as platform:
         assert platform.clock.now().isoformat() == "2024-01-01T00:00:00+00:00"  # where the recording started
         seen = _run(platform, url)

@@ -202,39 +202,16 @@ def test_a_syntax_error_in_the_users_file_is_one_line_and_exit_2(
     )
 
 
-def _alerts_server():
-    """A local Acme API on 127.0.0.1: GET /alerts answers two alerts."""
-    import http.server
-    import threading
-
-    class Alerts(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = json.dumps({"items": [{"id": 1}, {"id": 2}]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Alerts)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def test_run_records_a_cassette_then_replays_it_without_the_server(tmp_path, capsys):
-    server = _alerts_server()
+def test_run_records_a_cassette_then_replays_it_without_the_server(tmp_path, capsys, local_api):
+    server = local_api(lambda request: (200, {"items": [{"id": 1}, {"id": 2}]}))  # the Acme API: GET /alerts
     cassette = tmp_path / "cassettes" / "acme.yaml"
-    module_config = json.dumps({"api_key": "k-123456", "base_url": f"http://127.0.0.1:{server.server_port}"})
+    module_config = json.dumps({"api_key": "k-123456", "base_url": server.url})
     try:
         code = main(["run", str(ACME_DIR), "alerts_trigger", "--config", '{"frequency": 30}', "--module-config",
                      module_config, "--steps", "2", "--start", "2024-01-01T00:00:00Z", "--allow-network",
                      "--record", str(cassette)])
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
     assert code == 0
     assert "== runs (4 rows)" in capsys.readouterr().out
     text = cassette.read_text()

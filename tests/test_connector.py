@@ -260,46 +260,26 @@ def test_an_unhosted_connector_without_configuration_says_how_to_load_it():
     )
 
 
-def test_an_unhosted_async_connector_posts_with_its_session():
+def test_an_unhosted_async_connector_posts_with_its_session(local_api):
     import asyncio
-    import http.server
-    import threading
 
     from kit.aio.connector import AsyncConnector
-
-    seen = []
-
-    class Intake(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            data = json.dumps({"event_ids": ["e-1"]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
 
     class Async(AsyncConnector):
         def run(self):
             pass
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Intake)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        connector = _unhosted(Async)
-        connector.configuration = {"intake_key": "key-1", "intake_server": f"http://127.0.0.1:{server.server_port}"}
+    intake = local_api(lambda request: (200, {"event_ids": ["e-1"]}))
+    connector = _unhosted(Async)
+    connector.configuration = {"intake_key": "key-1", "intake_server": intake.url}
 
-        async def push():
-            try:
-                return await connector.push_data_to_intakes(["x"])
-            finally:
-                await connector._session.close()
+    async def push():
+        try:
+            return await connector.push_data_to_intakes(["x"])
+        finally:
+            await connector._session.close()
 
-        assert asyncio.run(push()) == ["e-1"]
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert seen == [{"intake_key": "key-1", "jsons": ["x"]}]
+    assert asyncio.run(push()) == ["e-1"]
+    assert [(method, path, json.loads(body)) for method, path, _, body in intake.seen] == [
+        ("POST", "/batch", {"intake_key": "key-1", "jsons": ["x"]})
+    ]

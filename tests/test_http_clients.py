@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import http.server
-import json
 import time
 import sys
-import threading
 from pathlib import Path
 from unittest.mock import patch
 
@@ -32,38 +28,15 @@ def _real():
         sys.path.remove(str(COMPONENTS.parent))
 
 
-class _Api(http.server.BaseHTTPRequestHandler):
-    """Answers each path with the answers queued for it in ``server.answers``."""
+def _queued(answers):
+    """A local API's answer: each path answered by the ``(status, headers, body)`` queued for it, in order."""
+    queues = {path: list(queue) for path, queue in answers.items()}
 
-    def do_GET(self):  # noqa: N802
-        self.server.seen.append((self.command, self.path, self.headers.get("Authorization")))
-        status, headers, body = self.server.answers[self.path].pop(0)
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        for name, value in {**headers, "Content-Type": "application/json", "Content-Length": str(len(data))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+    def answer(request):
+        status, headers, body = queues[request.route].pop(0)
+        return status, body, headers
 
-    do_POST = do_GET  # noqa: N815
-
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def _serving(answers):
-    """A local API answering ``answers`` ({path: [(status, headers, body), ...]}); yields the server."""
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Api)
-    server.answers = {path: list(queue) for path, queue in answers.items()}
-    server.seen = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+    return answer
 
 
 ANSWERS = [
@@ -74,11 +47,13 @@ ANSWERS = [
 ]
 
 
-def test_the_sync_client_retries_as_urllib3_does_each_attempt_a_call_and_each_wait_on_the_virtual_clock(platform):
+def test_the_sync_client_retries_as_urllib3_does_each_attempt_a_call_and_each_wait_on_the_virtual_clock(
+    platform, local_api
+):
     real = _real()
-    with _serving({"/alerts": ANSWERS}) as server:
-        with patch.object(real, "API", f"http://127.0.0.1:{server.server_port}"), patch("time.sleep") as sleep:
-            assert real.fetch_sync() == [200, [1, 2]]
+    server = local_api(_queued({"/alerts": ANSWERS}))
+    with patch.object(real, "API", server.url), patch("time.sleep") as sleep:
+        assert real.fetch_sync() == [200, [1, 2]]
     real_waits = [c.args[0] for c in sleep.call_args_list]
     assert real_waits == [7, 4]  # no wait before the first retry, then Retry-After, then the backoff
 
@@ -94,7 +69,7 @@ def test_the_sync_client_retries_as_urllib3_does_each_attempt_a_call_and_each_wa
     assert [(b - a).total_seconds() for a, b in zip(times, times[1:])] == [0, *real_waits]
 
 
-def test_the_async_client_and_token_refresher_match_the_real_sdk(platform):
+def test_the_async_client_and_token_refresher_match_the_real_sdk(platform, local_api):
     real = _real()
     answers = {
         "/oauth/token": [(200, {}, {"access_token": "t-1", "expires_in": 3600})],
@@ -108,13 +83,13 @@ def test_the_async_client_and_token_refresher_match_the_real_sdk(platform):
             await sleep(seconds)
         waits.append(seconds)
 
-    with _serving(answers) as server:
-        with patch.object(real, "API", f"http://127.0.0.1:{server.server_port}"), patch("asyncio.sleep", wait):
-            assert asyncio.run(real.fetch_async()) == ["a", "b"]
-    assert [(method, path) for method, path, _ in server.seen] == [
+    server = local_api(_queued(answers))
+    with patch.object(real, "API", server.url), patch("asyncio.sleep", wait):
+        assert asyncio.run(real.fetch_async()) == ["a", "b"]
+    assert [(method, path) for method, path, _, _ in server.seen] == [
         ("POST", "/oauth/token"), ("GET", "/alerts"), ("GET", "/alerts")
     ]
-    assert server.seen[-1][2] == "Bearer t-1"
+    assert server.seen[-1][2]["Authorization"] == "Bearer t-1"
     assert waits == [2]  # backoff_factor * 2**0 after the 503
 
     cls = kit.load_component(f"{COMPONENTS}:AsyncAlerts")
@@ -174,7 +149,7 @@ def test_a_missing_optional_package_is_named_with_the_command_that_installs_it(m
     )
 
 
-def test_a_call_that_reaches_the_network_is_retried_by_the_real_adapter_only():
+def test_a_call_that_reaches_the_network_is_retried_by_the_real_adapter_only(local_api):
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
@@ -186,8 +161,9 @@ def test_a_call_that_reaches_the_network_is_retried_by_the_real_adapter_only():
             time.sleep(60)
 
     limited = [(429, {}, {"items": []})] * 5
-    with _serving({"/alerts": limited}) as server, patch("urllib3.util.retry.time.sleep"):
-        Polls.base = f"http://127.0.0.1:{server.server_port}"
+    server = local_api(_queued({"/alerts": limited}))
+    with patch("urllib3.util.retry.time.sleep"):
+        Polls.base = server.url
         with kit.FakePlatform(start="2024-01-01T00:00:00Z", allow_network=True) as platform:
             sim = platform.load(Polls)
             sim.step()

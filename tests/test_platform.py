@@ -201,35 +201,18 @@ def test_python_logging_from_components_is_recorded(platform):
     ]
 
 
-def test_real_network_only_when_allowed():
-    import http.server
-    import threading
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's naming
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'[1]')
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/items"
+def test_real_network_only_when_allowed(local_api):
+    url = local_api(lambda request: (200, b"[1]")).url + "/items"
 
     class Local(kit.Trigger):
         def run(self):
             self.send_event("got", {"body": requests.get(url, timeout=5).text})
             time.sleep(1)
 
-    try:
-        with kit.FakePlatform(allow_network=True) as allowed:
-            assert allowed.load(Local).step().runs[0].event["body"] == "[1]"
-        with kit.FakePlatform() as closed:
-            assert closed.load(Local).step().error.type == "ConnectionError"
-    finally:
-        server.shutdown()
+    with kit.FakePlatform(allow_network=True) as allowed:
+        assert allowed.load(Local).step().runs[0].event["body"] == "[1]"
+    with kit.FakePlatform() as closed:
+        assert closed.load(Local).step().error.type == "ConnectionError"
 
 
 def test_configuration_may_be_json_text(platform):

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -266,30 +264,13 @@ def test_the_main_threads_event_loop_keeps_real_time(platform):
     assert abs(before - real) < 1 and slept >= 0.05
 
 
-def test_aiohttp_on_other_threads_is_untouched(platform):
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            body = b'{"real": true}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+def test_aiohttp_on_other_threads_is_untouched(platform, local_api):
+    server = local_api(lambda request: (200, {"real": True}))
 
-        def log_message(self, *args):
-            pass
+    async def main():
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{server.url}/") as response:
+                return type(response).__name__, await response.json()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        async def main():
-            async with aiohttp.ClientSession() as session:
-                async with session.get(f"http://127.0.0.1:{server.server_port}/") as response:
-                    return type(response).__name__, await response.json()
-
-        assert asyncio.run(main()) == ("ClientResponse", {"real": True})
-    finally:
-        server.shutdown()
-        server.server_close()
+    assert asyncio.run(main()) == ("ClientResponse", {"real": True})
     assert len(platform.http.calls) == 0

@@ -237,31 +237,7 @@ class PagerConnector(Connector):
 '''
 
 
-def _events_server():
-    """A local API on 127.0.0.1: GET /events?page=N answers the events of page N."""
-    import http.server
-    import threading
-    from urllib.parse import parse_qs, urlsplit
-
-    class Events(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            page = int(parse_qs(urlsplit(self.path).query)["page"][0])
-            body = json.dumps({"events": [{"id": f"e{page}-{n}"} for n in range(2)]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Events)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def test_an_exported_test_replays_the_cassette_the_simulation_recorded(tmp_path):
+def test_an_exported_test_replays_the_cassette_the_simulation_recorded(tmp_path, local_api):
     source = tmp_path / "src" / "pager.py"
     source.parent.mkdir()
     source.write_text(PAGER_MODULE)
@@ -269,8 +245,9 @@ def test_an_exported_test_replays_the_cassette_the_simulation_recorded(tmp_path)
 
     code = import_file(source)
     secret = "pager-S3CR3T-value-1234"
-    server = _events_server()
-    base_url = f"http://127.0.0.1:{server.server_port}"
+    # GET /events?page=N answers the events of page N
+    server = local_api(lambda request: (200, {"events": [{"id": f"e{request.query['page']}-{n}"} for n in range(2)]}))
+    base_url = server.url
     try:
         with kit.FakePlatform(start="2024-01-01T00:00:00Z", record=tmp_path / "pager.yaml",
                               allow_network=True) as platform:
@@ -281,8 +258,7 @@ def test_an_exported_test_replays_the_cassette_the_simulation_recorded(tmp_path)
             kit.export(code.PagerConnector, to=target, module=code.PagerModule, name="Pager", simulations=[sim],
                        lock=False)
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
     written = "".join(p.read_text() for p in (target / "tests").rglob("*.*"))
     assert secret not in written
     cassette = (target / "tests" / "data" / "cassette_connector_pager.yaml").read_text()
