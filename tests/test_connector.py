@@ -283,3 +283,14 @@ def test_an_unhosted_async_connector_posts_with_its_session(local_api):
     assert [(method, path, json.loads(body)) for method, path, _, body in intake.seen] == [
         ("POST", "/batch", {"intake_key": "key-1", "jsons": ["x"]})
     ]
+
+
+def test_unhosted_chunks_are_cut_where_the_real_sdk_cuts_them(monkeypatch):
+    from kit import constants
+    from kit.connector import _direct
+
+    monkeypatch.setattr(constants, "CHUNK_BYTES_MAX_SIZE", 10)
+    monkeypatch.setattr(constants, "EVENT_BYTES_MAX_SIZE", 8)
+    assert _direct.chunks(["aaaa", "bbbb", "cc", "ddddddddd", "eeeeeee", {"f": 1}]) == [
+        ["aaaa", "bbbb", "cc"], ["eeeeeee"], ['{"f":1}']
+    ]

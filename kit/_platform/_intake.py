@@ -80,7 +80,7 @@ class IntakeRecorder:
         chunk_limit = constants.CHUNK_BYTES_MAX_SIZE
         for batch, step, when, id_end, thread in pending:
             failures: list[str] = []
-            strings, dropped, converted, chunks = _serialise(batch, limit, chunk_limit, failures)
+            strings, dropped, converted, starts = _serialise(batch, limit, chunk_limit, failures)
             if failures:
                 self._on_warning(
                     step,
@@ -96,7 +96,7 @@ class IntakeRecorder:
             self.batch_step.append(step)
             self.batch_time.append(when)
             self.batch_end.append(len(self.strings))
-            self.batch_chunks.append(chunks)
+            self.batch_chunks.append(len(starts))
             self.batch_id_end.append(id_end)
             self.batch_thread.append(thread)
             if dropped:
@@ -156,11 +156,13 @@ class IntakeRecorder:
 
 def _serialise(
     batch: list, limit: int, chunk_limit: int, failures: list[str] | None = None
-) -> tuple[list[str], int, set[str], int]:
+) -> tuple[list[str], int, set[str], list[int]]:
+    """The batch serialised as the real SDK's ``_chunk_events`` does: ``(strings, dropped, converted
+    type names, chunk starts)``, each chunk starting at its index in ``strings``."""
     strings: list[str] = []
     dropped = 0
     converted: set[str] = set()
-    chunks = 0
+    starts: list[int] = []
     chunk_size = 0
     for event in batch:
         if isinstance(event, str):
@@ -181,9 +183,9 @@ def _serialise(
         if size > limit:
             dropped += 1
             continue
-        if chunks == 0 or chunk_size + size > chunk_limit:
-            chunks += 1
+        if not starts or chunk_size + size > chunk_limit:
+            starts.append(len(strings))
             chunk_size = 0
         chunk_size += size
         strings.append(text)
-    return strings, dropped, converted, chunks
+    return strings, dropped, converted, starts

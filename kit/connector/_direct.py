@@ -39,18 +39,10 @@ def chunks(events: list) -> list[list[str]]:
     """The events serialised as the real SDK does, in chunks of at most ``CHUNK_BYTES_MAX_SIZE`` characters."""
     from kit._platform._intake import _serialise
 
-    strings, _dropped, _converted, _count = _serialise(
+    strings, _dropped, _converted, starts = _serialise(
         events, constants.EVENT_BYTES_MAX_SIZE, constants.CHUNK_BYTES_MAX_SIZE
     )
-    result: list[list[str]] = []
-    size = constants.CHUNK_BYTES_MAX_SIZE + 1
-    for text in strings:
-        if size + len(text) > constants.CHUNK_BYTES_MAX_SIZE:
-            result.append([])
-            size = 0
-        result[-1].append(text)
-        size += len(text)
-    return result
+    return [strings[start:end] for start, end in zip(starts, [*starts[1:], len(strings)])]
 
 
 def push(connector: Any, events: list) -> list[str]:
