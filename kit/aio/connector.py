@@ -26,14 +26,8 @@ from typing import Any
 
 from kit import _runtime
 from kit.connector import Connector, DefaultConnectorConfiguration, EventType, check_batch, retry_refused
+from kit._optional import need
 from kit.module import Module
-
-
-def _missing(package: str, what: str) -> ImportError:
-    return ImportError(
-        f"AsyncConnector.{what} needs {package}, which is not installed; install it with "
-        f"`python -m pip install {package}` (the real sekoia-automation-sdk depends on it)"
-    )
 
 
 class AsyncConnector(Connector):
@@ -52,22 +46,15 @@ class AsyncConnector(Connector):
     def get_rate_limiter(self) -> Any:
         """The ``aiolimiter.AsyncLimiter(1, 1)`` :meth:`session` acquires (one acquisition per second)."""
         if self._rate_limiter is None:
-            try:
-                from aiolimiter import AsyncLimiter
-            except ImportError:
-                raise _missing("aiolimiter", "get_rate_limiter()") from None
-            self._rate_limiter = AsyncLimiter(1, 1)
+            aiolimiter = need("aiolimiter", "aiolimiter", "AsyncConnector.get_rate_limiter()")
+            self._rate_limiter = aiolimiter.AsyncLimiter(1, 1)
         return self._rate_limiter
 
     @asynccontextmanager
     async def session(self) -> AsyncGenerator[Any, None]:
         """The connector's ``aiohttp.ClientSession`` (created on first use), after acquiring the rate limiter."""
         if self._session is None:
-            try:
-                from aiohttp import ClientSession
-            except ImportError:
-                raise _missing("aiohttp", "session()") from None
-            self._session = ClientSession()
+            self._session = need("aiohttp", "aiohttp", "AsyncConnector.session()").ClientSession()
         async with self.get_rate_limiter():
             yield self._session
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from kit.http._optional import need
+from kit._optional import need
 from kit.http.http_client import AbstractHttpClient, Method
 from kit.http.rate_limiter import RateLimiterConfig
 from kit.http.retry import RetryPolicy

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from kit.http._optional import need
+from kit._optional import need
 
 HttpTokenT = TypeVar("HttpTokenT", bound=BaseModel)
 

@@ -8,7 +8,7 @@ from requests import Response, Session
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from kit.http._optional import need
+from kit._optional import need
 from kit.http.http_client import AbstractHttpClient
 from kit.http.rate_limiter import RateLimiterConfig
 from kit.http.retry import RetryPolicy

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from kit.http._optional import need
+from kit._optional import need
 
 
 class HttpClient:

@@ -1,4 +1,4 @@
-"""Import a package the SDK's HTTP helpers need only where they use it, with kit's message."""
+"""Import a package the SDK needs only where it uses it (aiohttp, aiolimiter...), with kit's message."""
 
 from __future__ import annotations
 
