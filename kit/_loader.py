@@ -306,9 +306,9 @@ class ModuleDirectory:
         from kit._platform._secrets import Secrets
 
         secrets = Secrets()
-        secrets.add_fields(_plain_data(configuration), self.secret_names(name))
+        secrets.add_fields(configuration, self.secret_names(name))
         module_secrets = (self.manifest.get("configuration") or {}).get("secrets", [])
-        secrets.add_fields(_plain_data(module_configuration), module_secrets)
+        secrets.add_fields(module_configuration, module_secrets)
         return secrets
 
     def check_configuration(self, name: str, configuration: Any, key: str = "arguments", secrets: Any = None) -> None:

@@ -680,7 +680,7 @@ class FakePlatform:
         module_model = get_annotation_for(type(module), "configuration")
         for owner, values in ((module_model, module_configuration), (model, data)):
             if not isinstance(owner, property):
-                self.secrets.add_paths(_secrets_plain(values), nested_secret_paths(owner))
+                self.secrets.add_paths(values, nested_secret_paths(owner))
         return {"module_configuration": frozenset(names), role: frozenset(component_names)}
 
     @contextlib.contextmanager
@@ -892,9 +892,3 @@ def _progress(progress: Any, total: float) -> Any:
         return None
     return tqdm(total=round(total), unit="s", desc="virtual time", leave=False)
 
-
-def _secrets_plain(value: Any) -> Any:
-    """A configuration given as a model instance, as a dict (to look its secret values up)."""
-    from kit.utils import is_model_instance, model_dump
-
-    return model_dump(value) if is_model_instance(value) else value

@@ -45,6 +45,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _as_data(value: Any) -> Any:
+    """A model instance as its dump (a configuration given as a model); other values as they are."""
+    from kit.utils import is_model_instance, model_dump
+
+    return model_dump(value) if is_model_instance(value) else value
+
+
 def _escapes(text: str) -> set[str]:
     """The forms a text takes once encoded: URL (a query value, a form value, a path as requests quotes
     it), JSON (once and twice), the repr of the text and of its UTF-8 bytes, HTML escapes."""
@@ -95,14 +102,17 @@ class Secrets:
         return secrets
 
     def add_fields(self, data: Any, names: Iterable[str]) -> None:
-        """Add the values of ``data``'s keys named in ``names`` (``data`` not a dict: nothing)."""
+        """Add the values of ``data``'s keys named in ``names`` (``data`` a dict or a model instance; else nothing)."""
+        data = _as_data(data)
         if isinstance(data, Mapping):
             for name in names:
                 if name in data:
                     self.add(data[name])
 
     def add_paths(self, data: Any, paths: Iterable[tuple[str, ...]]) -> None:
-        """Add the values found in ``data`` along each path (through lists of items on the way)."""
+        """Add the values found in ``data`` (a dict or a model instance) along each path (through lists of
+        items on the way)."""
+        data = _as_data(data)
         for path in paths:
             found = [data]
             for key in path:
