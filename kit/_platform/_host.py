@@ -38,8 +38,7 @@ _LOG_METHODS = {"record_log", "log", "log_exception"}
 
 
 def _log_source() -> str:
-    from kit._runtime import kit_file
-
+    kit_file = _runtime.kit_file
     frame = sys._getframe(2)
     while frame is not None and kit_file(frame.f_code.co_filename) and frame.f_code.co_name in _LOG_METHODS:
         frame = frame.f_back

@@ -15,6 +15,7 @@ import requests
 import requests.adapters
 import responses
 import urllib3.util.retry
+from urllib3.exceptions import MaxRetryError
 
 from kit import _runtime
 from kit._platform._records import HttpCall, utc
@@ -85,8 +86,6 @@ def send(platform: Any, host: Any, adapter: Any, request: Any, **kwargs: Any) ->
     every attempt is a call in ``sim.http`` and the backoff (or ``Retry-After``) between two
     is slept on the component's clock.
     """
-    from urllib3.exceptions import MaxRetryError
-
     retries = adapter.max_retries
     while True:
         _network.used = False
