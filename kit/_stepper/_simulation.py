@@ -411,8 +411,8 @@ class Simulation:
                     again = worker.pause
                     if _came_back(worker, paused, again):
                         self.platform._warn(
-                            f"{self.name}: after stop() it paused again at {where_text(again.file, again.line)} "
-                            f"({_pause_text(again)}) instead of ending; it was ended there"
+                            f"{self.name}: after stop() it paused again, at {_pause_text(again)}, instead of ending; "
+                            "it was ended there"
                         )
                         break
                 if not worker.alive:

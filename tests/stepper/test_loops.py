@@ -108,3 +108,28 @@ def test_run_until_a_pause_count(platform):
         "run_until: give a function of the simulation, e.g. sim.run_until(lambda sim: len(sim.events) >= 10), "
         "or a pause count, e.g. sim.run_until(pauses=10)"
     )
+
+
+class Stubborn(kit.Trigger):
+    """Its outer loop checks running, but an inner retry loop never gives up."""
+
+    def run(self):
+        while self.running:
+            while True:
+                time.sleep(10)  # stubborn sleep
+                if self.gave_up():
+                    break
+
+    def gave_up(self):
+        return False
+
+
+def test_a_component_that_pauses_again_at_the_same_line_after_stop_is_ended_there(platform):
+    sim = platform.load(Stubborn)
+    sim.step(2)
+    with pytest.warns(kit.KitWarning) as warned:
+        assert sim.stop() == "stopped"
+    assert [str(w.message) for w in warned] == [
+        f"Stubborn: after stop() it paused again, at sleep(10) ({HERE}:{_line('stubborn sleep')}), instead of "
+        "ending; it was ended there"
+    ]
